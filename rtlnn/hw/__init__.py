@@ -1,0 +1,1 @@
+"""Amaranth generators: one layer kind per module, plus the shared arithmetic blocks."""

@@ -1,0 +1,171 @@
+"""The intermediate representation: plain data.
+
+A :class:`ModelGraph` is an ordered (topological) collection of layers.  Each layer is a
+dataclass holding its parameters as numpy arrays and its numbers as :class:`FixedType`.
+Frontends build graphs, passes rewrite them, the emulator and the hardware generators read
+them.  Nothing here knows about Keras or Amaranth.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import ClassVar, Iterator
+
+import numpy as np
+
+from .fixed import FixedType
+
+__all__ = [
+    "RtlnnError",
+    "Layer",
+    "Input",
+    "Dense",
+    "Activation",
+    "Reshape",
+    "ModelGraph",
+]
+
+
+class RtlnnError(Exception):
+    """An error a user can act on: says what, where, and what to do."""
+
+
+@dataclass(eq=False)
+class Layer:
+    """A node of the graph.
+
+    ``inputs`` names the layers whose outputs feed this one; ``shape`` is the output shape
+    without the batch dimension; ``result_t`` the type of every output element.
+    """
+
+    name: str
+    inputs: list[str]
+    shape: tuple[int, ...]
+    result_t: FixedType | None = None
+    reuse_factor: int = 1
+    strategy: str = "Latency"
+    kind: ClassVar[str] = "Layer"
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def precisions(self) -> dict[str, FixedType | None]:
+        """The named FixedTypes of this layer, as they appear in reports and configs."""
+        return {"result": self.result_t}
+
+    def copy(self) -> "Layer":
+        return dataclasses.replace(self, inputs=list(self.inputs))
+
+
+@dataclass(eq=False)
+class Input(Layer):
+    kind: ClassVar[str] = "Input"
+
+
+@dataclass(eq=False)
+class Dense(Layer):
+    """``y = x @ weight + bias`` over the last axis (``weight`` is ``(n_in, n_out)``).
+
+    Arithmetic (shared by emulator and hardware, see :mod:`rtlnn.arith`): every product is
+    exact, then cast to ``accum_t``; the bias is cast to ``accum_t``; the sum is exact and
+    cast to ``accum_t`` once; that is cast to ``result_t``.  With a WRAP accumulator this is
+    exactly hls4ml's sequential ``acc += mult`` in ``accum_t``.
+    """
+
+    weight: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    bias: np.ndarray = field(default_factory=lambda: np.zeros((0,)))
+    weight_t: FixedType | None = None
+    bias_t: FixedType | None = None
+    accum_t: FixedType | None = None
+    kind: ClassVar[str] = "Dense"
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weight.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weight.shape[1])
+
+    def precisions(self):
+        return {"weight": self.weight_t, "bias": self.bias_t, "accum": self.accum_t, "result": self.result_t}
+
+    def weight_raw(self) -> np.ndarray:
+        return self.weight_t.quantize(self.weight)
+
+    def bias_raw(self) -> np.ndarray:
+        return self.bias_t.quantize(self.bias)
+
+    def n_products(self) -> int:
+        """Number of nonzero quantized weights: the products the hardware computes."""
+        return int(np.count_nonzero(self.weight_raw()))
+
+    def copy(self):
+        return dataclasses.replace(self, inputs=list(self.inputs), weight=self.weight.copy(), bias=self.bias.copy())
+
+
+@dataclass(eq=False)
+class Activation(Layer):
+    """An elementwise function (``linear``, ``relu``) followed by a cast to ``result_t``."""
+
+    function: str = "linear"
+    kind: ClassVar[str] = "Activation"
+
+
+@dataclass(eq=False)
+class Reshape(Layer):
+    """A change of shape (Flatten, Reshape): row-major order is kept, so it costs no logic."""
+
+    kind: ClassVar[str] = "Reshape"
+
+
+@dataclass
+class ModelGraph:
+    """Layers in topological order; ``outputs`` names the layers whose results leave the model."""
+
+    layers: dict[str, Layer] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    name: str = "model"
+
+    def add(self, layer: Layer) -> Layer:
+        if layer.name in self.layers:
+            raise RtlnnError(f"layer name {layer.name!r} is used twice: layer names must be unique")
+        for src in layer.inputs:
+            if src not in self.layers:
+                raise RtlnnError(f"layer {layer.name!r} reads {src!r}, which is not defined before it")
+        self.layers[layer.name] = layer
+        return layer
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers.values())
+
+    def __getitem__(self, name: str) -> Layer:
+        return self.layers[name]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    @property
+    def inputs(self) -> list[str]:
+        return [l.name for l in self if isinstance(l, Input)]
+
+    def consumers(self, name: str) -> list[Layer]:
+        return [l for l in self if name in l.inputs]
+
+    def replace_input(self, old: str, new: str) -> None:
+        """Make every reader of ``old`` read ``new`` instead (used when removing a layer)."""
+        for layer in self:
+            layer.inputs = [new if i == old else i for i in layer.inputs]
+        self.outputs = [new if o == old else o for o in self.outputs]
+
+    def remove(self, name: str) -> None:
+        """Drop a single-input layer, splicing its input into its readers."""
+        layer = self.layers.pop(name)
+        if len(layer.inputs) != 1:
+            raise RtlnnError(f"cannot remove layer {name!r}: it has {len(layer.inputs)} inputs")
+        self.replace_input(name, layer.inputs[0])
+
+    def copy(self) -> "ModelGraph":
+        return ModelGraph({n: l.copy() for n, l in self.layers.items()}, list(self.outputs), self.name)
