@@ -45,6 +45,7 @@ class Layer:
     result_t: FixedType | None = None
     reuse_factor: int = 1
     strategy: str = "Latency"
+    trace: bool = False
     kind: ClassVar[str] = "Layer"
 
     @property

@@ -1,0 +1,241 @@
+"""The configuration dictionary, shaped like hls4ml's so that users can move across.
+
+::
+
+    {"Model":     {"Precision": {"default": "fixed<16,6>"}, "ReuseFactor": 1, "Strategy": "Latency",
+                   "BramFactor": 1000000000, "TraceOutput": False},
+     "LayerType": {"Dense": {"Precision": {"weight": ..., "bias": ..., "result": ...}, "ReuseFactor": 4}},
+     "LayerName": {"fc1": {"Precision": {"weight": "ap_fixed<9,1,AP_RND,AP_SAT>"}, "ReuseFactor": 2}}}
+
+A more specific level wins (LayerName over LayerType over Model).  ``Precision`` may be a
+single type string (it then sets every precision of the layer except ``accum``) or a dict
+with ``default``, ``weight``, ``bias``, ``accum``, ``result``.  An ``accum`` that is never
+given is derived so that the sum is exact.  Everything rtlnn does not support is an error:
+a config never silently means less than it says.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .fixed import FixedFormatError, FixedType, parse_type
+from .ir import ModelGraph, RtlnnError
+
+__all__ = [
+    "DEFAULT_PRECISION",
+    "LAYER_TYPE_ALIASES",
+    "config_from_graph",
+    "load_config",
+    "validate_config",
+    "resolve_layer_settings",
+]
+
+DEFAULT_PRECISION = "fixed<16,6>"
+#: hls4ml's "never use block RAM for weights" value, accepted as the only BramFactor for now.
+_BRAM_NEVER = 1_000_000_000
+
+_MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput"}
+_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace"}
+_STRATEGIES = {"latency": "Latency"}
+
+#: Layer-type names a config may use (Keras class names, as in hls4ml) -> IR kinds.
+LAYER_TYPE_ALIASES = {
+    "InputLayer": "Input",
+    "Input": "Input",
+    "Dense": "Dense",
+    "Activation": "Activation",
+    "ReLU": "Activation",
+    "Reshape": "Reshape",
+    "Flatten": "Reshape",
+}
+
+#: Precision names each IR kind has.
+_PRECISION_KEYS = {
+    "Input": ("result",),
+    "Dense": ("weight", "bias", "accum", "result"),
+    "Activation": ("result",),
+    "Reshape": (),
+}
+
+
+def load_config(source: "str | Path | Mapping | None") -> dict:
+    """A config from a dict, a YAML file path, or ``None`` (an empty config)."""
+    if source is None:
+        return {}
+    if isinstance(source, Mapping):
+        return copy.deepcopy(dict(source))
+    path = Path(source)
+    if not path.is_file():
+        raise RtlnnError(f"config file {str(path)!r} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise RtlnnError(f"config file {str(path)!r} is not valid YAML: {e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise RtlnnError(f"config file {str(path)!r} must hold a mapping with Model / LayerType / LayerName")
+    # hls4ml's YAML project files nest the dictionary under HLSConfig.
+    if "HLSConfig" in data:
+        data = data["HLSConfig"]
+    return data
+
+
+def config_from_graph(graph: ModelGraph, granularity: str = "model", default_precision: str = DEFAULT_PRECISION,
+                      default_reuse_factor: int = 1, default_strategy: str = "Latency") -> dict:
+    """A config with every setting spelled out at the requested granularity (model, type, name)."""
+    granularity = granularity.lower()
+    if granularity not in ("model", "type", "name"):
+        raise RtlnnError(f"granularity {granularity!r} is not one of 'model', 'type', 'name'")
+    parse_type(default_precision)  # fail early on a malformed default
+    config: dict[str, Any] = {
+        "Model": {
+            "Precision": {"default": default_precision},
+            "ReuseFactor": default_reuse_factor,
+            "Strategy": default_strategy,
+            "BramFactor": _BRAM_NEVER,
+            "TraceOutput": False,
+        }
+    }
+    if granularity == "type":
+        types: dict[str, Any] = {}
+        for layer in graph:
+            keys = _PRECISION_KEYS[layer.kind]
+            if not keys or layer.kind in types:
+                continue
+            entry: dict[str, Any] = {"Precision": {k: default_precision for k in keys if k != "accum"}}
+            if layer.kind == "Dense":
+                entry["ReuseFactor"] = default_reuse_factor
+            types[layer.kind] = entry
+        config["LayerType"] = types
+    elif granularity == "name":
+        names: dict[str, Any] = {}
+        for layer in graph:
+            keys = _PRECISION_KEYS[layer.kind]
+            if not keys:
+                continue
+            entry = {"Precision": {k: default_precision for k in keys if k != "accum"}, "Trace": False}
+            if layer.kind == "Dense":
+                entry["ReuseFactor"] = default_reuse_factor
+                entry["Strategy"] = default_strategy
+            names[layer.name] = entry
+        config["LayerName"] = names
+    return config
+
+
+def _where(level: str, key: str | None = None) -> str:
+    return f"config {level}" + (f".{key}" if key else "")
+
+
+def validate_config(config: Mapping, graph: ModelGraph) -> None:
+    """Reject anything rtlnn does not support, naming the place and the fix."""
+    if not isinstance(config, Mapping):
+        raise RtlnnError("config must be a dict (or a YAML file) with Model / LayerType / LayerName")
+    unknown = set(config) - {"Model", "LayerType", "LayerName"}
+    if unknown:
+        raise RtlnnError(f"config: unknown section(s) {sorted(unknown)}; supported: Model, LayerType, LayerName")
+    model = config.get("Model", {}) or {}
+    _check_entry(model, "Model", _MODEL_KEYS, None)
+    for tname, entry in (config.get("LayerType") or {}).items():
+        kind = LAYER_TYPE_ALIASES.get(tname)
+        if kind is None:
+            raise RtlnnError(
+                f"{_where('LayerType', tname)}: unknown layer type {tname!r}; supported: "
+                + ", ".join(sorted(LAYER_TYPE_ALIASES))
+            )
+        _check_entry(entry, f"LayerType.{tname}", _LAYER_KEYS, kind)
+    for lname, entry in (config.get("LayerName") or {}).items():
+        if lname not in graph.layers:
+            raise RtlnnError(
+                f"{_where('LayerName', lname)}: the model has no layer named {lname!r}; its layers: "
+                + ", ".join(graph.layers)
+            )
+        _check_entry(entry, f"LayerName.{lname}", _LAYER_KEYS, graph[lname].kind)
+
+
+def _check_entry(entry, where: str, allowed: set[str], kind: str | None) -> None:
+    if not isinstance(entry, Mapping):
+        raise RtlnnError(f"config {where} must be a mapping of settings, not {entry!r}")
+    for key, value in entry.items():
+        if key not in allowed:
+            raise RtlnnError(f"config {where}: unknown setting {key!r}; supported here: {', '.join(sorted(allowed))}")
+        if key == "Precision":
+            _check_precision(value, f"{where}.Precision", kind)
+        elif key == "ReuseFactor":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise RtlnnError(f"config {where}.ReuseFactor must be a whole number >= 1, not {value!r}")
+        elif key == "Strategy":
+            if not isinstance(value, str) or value.lower() not in _STRATEGIES:
+                raise RtlnnError(
+                    f"config {where}.Strategy {value!r} is not supported; use 'Latency' "
+                    "('Resource' and shift-add strategies are not implemented yet)"
+                )
+        elif key == "BramFactor":
+            if value != _BRAM_NEVER:
+                raise RtlnnError(
+                    f"config {where}.BramFactor {value!r}: weights in block RAM come with the Resource "
+                    f"strategy, which is not implemented yet; remove the setting or use {_BRAM_NEVER}"
+                )
+        elif key in ("Trace", "TraceOutput"):
+            if not isinstance(value, bool):
+                raise RtlnnError(f"config {where}.{key} must be true or false, not {value!r}")
+
+
+def _check_precision(value, where: str, kind: str | None) -> None:
+    if isinstance(value, Mapping):
+        keys = ("default",) + (_PRECISION_KEYS[kind] if kind else ("weight", "bias", "accum", "result"))
+        for pkey, ptype in value.items():
+            if pkey not in keys:
+                raise RtlnnError(f"config {where}: unknown precision {pkey!r}; this layer has: {', '.join(keys)}")
+            _parse(ptype, f"{where}.{pkey}")
+    else:
+        _parse(value, where)
+
+
+def _parse(text, where: str) -> FixedType:
+    if isinstance(text, str) and text.strip().lower() == "auto":
+        raise RtlnnError(f"config {where}: 'auto' precision inference is not implemented yet; give a type such as 'fixed<16,6>'")
+    try:
+        return parse_type(text)
+    except FixedFormatError as e:
+        raise RtlnnError(f"config {where}: {e}") from None
+
+
+def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[str, Any]:
+    """The effective settings of one layer: ``precision`` (dict name -> FixedType or None),
+    ``reuse_factor``, ``strategy``, ``trace``; the most specific level wins."""
+    model = config.get("Model", {}) or {}
+    type_entries = [
+        entry for tname, entry in (config.get("LayerType") or {}).items() if LAYER_TYPE_ALIASES.get(tname) == kind
+    ]
+    name_entry = (config.get("LayerName") or {}).get(layer_name, {}) or {}
+    levels = [(model, "Model")] + [(e, "LayerType") for e in type_entries] + [(name_entry, f"LayerName.{layer_name}")]
+
+    keys = _PRECISION_KEYS[kind]
+    precision: dict[str, FixedType | None] = {k: None for k in keys}
+    settings: dict[str, Any] = {"reuse_factor": 1, "strategy": "Latency", "trace": bool(model.get("TraceOutput", False))}
+    for entry, where in levels:
+        p = entry.get("Precision")
+        if p is not None:
+            items = p.items() if isinstance(p, Mapping) else [("default", p)]
+            # a level's default fills every precision but accum; its named ones then override
+            for pkey, ptype in sorted(items, key=lambda kv: kv[0] != "default"):
+                t = _parse(ptype, f"{where}.Precision.{pkey}")
+                if pkey == "default":
+                    for k in keys:
+                        if k != "accum":
+                            precision[k] = t
+                elif pkey in precision:
+                    precision[pkey] = t
+        if "ReuseFactor" in entry:
+            settings["reuse_factor"] = int(entry["ReuseFactor"])
+        if "Strategy" in entry:
+            settings["strategy"] = _STRATEGIES[str(entry["Strategy"]).lower()]
+        if "Trace" in entry:
+            settings["trace"] = bool(entry["Trace"])
+    settings["precision"] = precision
+    return settings

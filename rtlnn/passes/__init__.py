@@ -1,0 +1,20 @@
+"""Graph passes: small functions ModelGraph -> ModelGraph, run in order by :func:`run_passes`."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..ir import ModelGraph
+from .apply_config import apply_config
+from .precision import infer_precisions
+from .reuse import check_reuse_factors
+
+__all__ = ["apply_config", "infer_precisions", "check_reuse_factors", "run_passes"]
+
+
+def run_passes(graph: ModelGraph, config: Mapping) -> ModelGraph:
+    """The standard pipeline: settings from the config, derived precisions, reuse-factor check."""
+    graph = apply_config(graph, config)
+    graph = infer_precisions(graph)
+    graph = check_reuse_factors(graph)
+    return graph
