@@ -11,7 +11,8 @@ from .config import load_config
 from .converters import config_from_keras_model, convert_from_keras_model, load_keras
 from .fixed import FixedFormatError, FixedType, Overflow, Rounding, parse_type
 from .ir import ModelGraph, RtlnnError
-from .model import RtlnnModel, SimulationReport
+from .model import RtlnnModel
+from .report import SimulationReport
 
 __version__ = "0.1.0"
 

@@ -6,57 +6,22 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from . import emulate
 from .ir import Dense, ModelGraph, RtlnnError
+from .report import SimulationReport, store_section
 from .vectors import pack, unpack, write_vectors
 
-__all__ = ["RtlnnModel", "SimulationReport", "REPORT_VERSION"]
+__all__ = ["RtlnnModel", "REPORT_VERSION"]
 
 #: Bumped when a field of report.json changes meaning; fields are only ever added.
 REPORT_VERSION = 1
 DEFAULT_PART = "xc7a35tcpg236-1"
 IO_TYPES = ("io_parallel",)
-
-
-@dataclass
-class SimulationReport:
-    """What an RTL simulation showed, next to what the emulator and the generator predicted."""
-
-    simulator: str
-    n_vectors: int
-    mismatches: int
-    latency_cycles: int | None
-    ii: int | None
-    expected_latency_cycles: int
-    expected_ii: int
-    outputs: Any = None  # float outputs of the RTL (one array, or a list for several outputs)
-    first_mismatches: list = field(default_factory=list)
-    details: dict = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return (self.mismatches == 0 and self.latency_cycles == self.expected_latency_cycles
-                and self.ii == self.expected_ii and not self.details.get("missing_outputs"))
-
-    def to_dict(self) -> dict:
-        return {
-            "simulator": self.simulator,
-            "n_vectors": self.n_vectors,
-            "mismatches": self.mismatches,
-            "latency_cycles": self.latency_cycles,
-            "ii": self.ii,
-            "expected_latency_cycles": self.expected_latency_cycles,
-            "expected_ii": self.expected_ii,
-            "passed": self.passed,
-            "first_mismatches": self.first_mismatches,
-            **{k: v for k, v in self.details.items() if k not in ("outputs",)},
-        }
 
 
 class RtlnnModel:
@@ -185,25 +150,15 @@ class RtlnnModel:
 
     def _simulation_report(self, result) -> SimulationReport:
         _, out_types = self._bus_types()
-        shapes = [tuple(self.graph[n].shape) for n in self.graph.outputs]
-        raw = unpack(result.outputs, shapes, out_types) if result.outputs else None
         floats = None
-        if raw is not None:
-            floats = [t.to_float(r) for t, r in zip(out_types, raw)]
+        if result.outputs:
+            shapes = [tuple(self.graph[n].shape) for n in self.graph.outputs]
+            floats = [t.to_float(r) for t, r in zip(out_types, unpack(result.outputs, shapes, out_types))]
             floats = floats[0] if len(floats) == 1 else floats
-        details = result.to_dict()
-        for key in ("simulator", "n_vectors", "mismatches", "latency_cycles", "ii", "first_mismatches", "outputs"):
-            details.pop(key, None)
-        return SimulationReport(
-            simulator=result.simulator, n_vectors=result.n_vectors, mismatches=result.mismatches,
-            latency_cycles=result.latency_cycles, ii=result.ii, expected_latency_cycles=self.latency_cycles,
-            expected_ii=self.ii, outputs=floats, first_mismatches=list(result.first_mismatches), details=details)
+        return SimulationReport.from_result(result, self.latency_cycles, self.ii, outputs=floats)
 
     def _store_simulation(self, report: SimulationReport) -> None:
-        path = self.output_dir / "report.json"
-        data = json.loads(path.read_text())
-        data["simulation"] = report.to_dict()
-        path.write_text(json.dumps(data, indent=2) + "\n")
+        store_section(self.output_dir, "simulation", report.to_dict())
 
     # ------------------------------------------------------------------ reports
     def report(self) -> dict:
