@@ -1,0 +1,218 @@
+"""From a :class:`KerasModel` to the rtlnn IR: :func:`graph_from_keras`.
+
+Layers that compute nothing at inference (Dropout, a Flatten of a 1-D tensor) are removed:
+their readers read their input.  A Dense ``activation=`` becomes its own Activation layer
+named ``{dense}_{function}``, as hls4ml names it.  Every FixedType is left None: the
+configuration and the passes fill them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import ir
+from ..ir import RtlnnError
+from .keras_model import KerasLayer, KerasModel, input_shape_of
+
+__all__ = ["graph_from_keras", "SUPPORTED_LAYERS", "SUPPORTED_ACTIVATIONS"]
+
+SUPPORTED_ACTIVATIONS = ("linear", "relu")
+
+
+def activation_name(value) -> str:
+    """The function name of a Keras activation config: ``"relu"``, ``None`` or a serialized dict."""
+    if value is None:
+        return "linear"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        inner = value.get("config")
+        if isinstance(inner, str):  # Keras 3 {"class_name": "function", "config": "relu"}
+            return inner
+        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+            return inner["name"]
+        return str(value.get("class_name", value))
+    return str(value)
+
+
+class _Converter:
+    def __init__(self, km: KerasModel):
+        self.km = km
+        self.graph = ir.ModelGraph(name=km.name)
+        self.alias: dict[str, str] = {}  # Keras layer name -> IR layer holding its output
+        self.taken = {spec.name for spec in km.layers}
+
+    # ------------------------------------------------------------ helpers
+    def where(self, spec: KerasLayer) -> str:
+        return f"layer {spec.name!r} ({spec.class_name}) of {self.km.where()}"
+
+    def source(self, spec: KerasLayer) -> str:
+        """The IR layer feeding a single-input layer."""
+        if len(spec.inbound) != 1:
+            raise RtlnnError(
+                f"{self.where(spec)} has {len(spec.inbound)} inputs; this layer kind takes exactly one"
+            )
+        return self.alias[spec.inbound[0]]
+
+    def shape(self, ir_name: str) -> tuple[int, ...]:
+        return self.graph[ir_name].shape
+
+    def unique(self, name: str) -> str:
+        candidate, k = name, 2
+        while candidate in self.taken:
+            candidate, k = f"{name}_{k}", k + 1
+        self.taken.add(candidate)
+        return candidate
+
+    def check_activation(self, spec: KerasLayer, function: str) -> None:
+        if function not in SUPPORTED_ACTIVATIONS:
+            raise RtlnnError(
+                f"{self.where(spec)}: activation {function!r} is not supported; supported activations: "
+                f"{', '.join(SUPPORTED_ACTIVATIONS)}"
+            )
+
+    # ------------------------------------------------------------ layers
+    def InputLayer(self, spec: KerasLayer) -> None:
+        batch_shape = input_shape_of(spec.config)
+        if batch_shape is None:
+            raise RtlnnError(f"{self.where(spec)} has no shape in its config (batch_shape / batch_input_shape)")
+        shape = tuple(batch_shape[1:])
+        if not shape or any(d is None for d in shape):
+            raise RtlnnError(
+                f"{self.where(spec)} has shape {tuple(batch_shape)}: every dimension but the batch must be "
+                "fixed and there must be at least one; give keras.Input a complete shape"
+            )
+        self.graph.add(ir.Input(spec.name, [], tuple(int(d) for d in shape)))
+        self.alias[spec.name] = spec.name
+
+    def Dense(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        in_shape = self.shape(src)
+        if len(in_shape) != 1:
+            raise RtlnnError(
+                f"{self.where(spec)} is applied to a {len(in_shape)}-D tensor of shape {in_shape}; rtlnn "
+                "does not support Dense over multi-dimensional inputs yet: put a Flatten before it"
+            )
+        function = activation_name(spec.config.get("activation"))
+        self.check_activation(spec, function)
+        use_bias = spec.config.get("use_bias", True)
+        expected = 2 if use_bias else 1
+        if len(spec.weights) < expected:
+            raise RtlnnError(
+                f"{self.where(spec)} has {len(spec.weights)} weight arrays, expected {expected} "
+                f"({'kernel, bias' if use_bias else 'kernel'}): the weights are missing"
+            )
+        kernel = np.asarray(spec.weights[0], dtype=np.float64)
+        units = int(spec.config.get("units", kernel.shape[-1] if kernel.ndim else 0))
+        if kernel.shape != (in_shape[0], units):
+            raise RtlnnError(
+                f"{self.where(spec)} has a kernel of shape {kernel.shape}, expected {(in_shape[0], units)} "
+                "from its input and units: the weights do not belong to this architecture"
+            )
+        if use_bias:
+            bias = np.asarray(spec.weights[1], dtype=np.float64)
+            if bias.shape != (units,):
+                raise RtlnnError(f"{self.where(spec)} has a bias of shape {bias.shape}, expected {(units,)}")
+        else:
+            bias = np.zeros(units, dtype=np.float64)
+        self.graph.add(ir.Dense(spec.name, [src], (units,), weight=kernel.copy(), bias=bias.copy()))
+        self.alias[spec.name] = spec.name
+        if function != "linear":
+            act = self.unique(f"{spec.name}_{function}")
+            self.graph.add(ir.Activation(act, [spec.name], (units,), function=function))
+            self.alias[spec.name] = act
+
+    def Activation(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        function = activation_name(spec.config.get("activation"))
+        self.check_activation(spec, function)
+        self.graph.add(ir.Activation(spec.name, [src], self.shape(src), function=function))
+        self.alias[spec.name] = spec.name
+
+    def ReLU(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        extras = {
+            key: spec.config.get(key)
+            for key in ("max_value", "negative_slope", "threshold")
+            if spec.config.get(key) not in (None, 0, 0.0)
+        }
+        if extras:
+            settings = ", ".join(f"{k}={v}" for k, v in extras.items())
+            raise RtlnnError(
+                f"{self.where(spec)} has {settings}; only a plain ReLU (no max_value, negative_slope "
+                "or threshold) is supported for now"
+            )
+        self.graph.add(ir.Activation(spec.name, [src], self.shape(src), function="relu"))
+        self.alias[spec.name] = spec.name
+
+    def Dropout(self, spec: KerasLayer) -> None:
+        self.alias[spec.name] = self.source(spec)  # the identity at inference
+
+    def Flatten(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        in_shape = self.shape(src)
+        if len(in_shape) == 1:
+            self.alias[spec.name] = src
+            return
+        if spec.config.get("data_format") == "channels_first":
+            raise RtlnnError(
+                f"{self.where(spec)} uses data_format='channels_first', which reorders elements; "
+                "only channels_last Flatten is supported"
+            )
+        self.graph.add(ir.Reshape(spec.name, [src], (math.prod(in_shape),)))
+        self.alias[spec.name] = spec.name
+
+    # ------------------------------------------------------------ driver
+    def run(self) -> ir.ModelGraph:
+        for spec in _topological(self.km):
+            handler = getattr(self, spec.class_name, None) if spec.class_name in SUPPORTED_LAYERS else None
+            if handler is None:
+                hint = (
+                    " (a nested model: build the model from its layers directly)"
+                    if spec.class_name in ("Sequential", "Functional", "Model")
+                    else ""
+                )
+                raise RtlnnError(
+                    f"{self.where(spec)}: layer class {spec.class_name!r} is not supported{hint}; "
+                    f"supported layer classes: {', '.join(SUPPORTED_LAYERS)}"
+                )
+            handler(spec)
+        for name in self.km.inputs:
+            if not isinstance(self.graph.layers.get(name), ir.Input):
+                raise RtlnnError(f"{self.km.where()}: model input {name!r} is not an InputLayer")
+        self.graph.outputs = [self.alias[name] for name in self.km.outputs]
+        return self.graph
+
+
+SUPPORTED_LAYERS = ("InputLayer", "Dense", "Activation", "ReLU", "Dropout", "Flatten")
+
+
+def _topological(km: KerasModel) -> list[KerasLayer]:
+    """The layers in a topological order, keeping the config order where it already is one."""
+    known = {spec.name for spec in km.layers}
+    for spec in km.layers:
+        for src in spec.inbound:
+            if src not in known:
+                raise RtlnnError(f"layer {spec.name!r} of {km.where()} reads {src!r}, which is not a layer of the model")
+    for name in list(km.inputs) + list(km.outputs):
+        if name not in known:
+            raise RtlnnError(f"{km.where()} names {name!r} as an input or output, but has no such layer")
+    done: set[str] = set()
+    order: list[KerasLayer] = []
+    pending = list(km.layers)
+    while pending:
+        ready = [spec for spec in pending if all(src in done for src in spec.inbound)]
+        if not ready:
+            raise RtlnnError(f"{km.where()} has a cycle through layers {[s.name for s in pending]}")
+        spec = ready[0]
+        order.append(spec)
+        done.add(spec.name)
+        pending.remove(spec)
+    return order
+
+
+def graph_from_keras(km: KerasModel) -> ir.ModelGraph:
+    """The IR graph of a Keras model (FixedTypes all None)."""
+    return _Converter(km).run()
