@@ -192,6 +192,26 @@ def reference_mlp(x, weights, order, relu_after):
     return a
 
 
+def load_without_tensorflow(cwd, *load_args) -> list[int]:
+    """Load each argument list in a fresh interpreter; assert TensorFlow and Keras stay unimported.
+
+    Returns the number of IR layers of each model.
+    """
+    script = (
+        "import json, sys\n"
+        "from rtlnn.frontends import load_keras, graph_from_keras\n"
+        "sizes = [len(graph_from_keras(load_keras(*args))) for args in json.loads(sys.argv[1])]\n"
+        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
+        "assert not bad, f'imported {bad}'\n"
+        "print(json.dumps(sizes))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    run = subprocess.run([sys.executable, "-c", script, json.dumps(load_args)],
+                         capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
 # ====================================================================== Keras-2 files, no TensorFlow
 class TestKeras2Files:
     def test_functional_json_pair(self, tmp_path):
@@ -271,21 +291,7 @@ class TestKeras2Files:
         js, h5 = write_keras2_pair(tmp_path, config, weights)
         full = tmp_path / "full.h5"
         write_keras2_full_h5(full, config, weights)
-        script = (
-            "import sys\n"
-            "from rtlnn.frontends import load_keras, graph_from_keras\n"
-            "a = graph_from_keras(load_keras(sys.argv[1], weights=sys.argv[2]))\n"
-            "b = graph_from_keras(load_keras(sys.argv[3]))\n"
-            "assert len(a) == len(b) == 6\n"
-            "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
-            "assert not bad, bad\n"
-            "print('ok')\n"
-        )
-        env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        run = subprocess.run([sys.executable, "-c", script, str(js), str(h5), str(full)],
-                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-        assert run.returncode == 0, run.stderr
-        assert run.stdout.strip() == "ok"
+        assert load_without_tensorflow(tmp_path, [str(js), str(h5)], [str(full)]) == [6, 6]
 
 
 # ====================================================================== graph building from hand-made specs
@@ -457,11 +463,11 @@ class TestErrors:
         msg = _raises("layer 'out'.*activation 'softmax' is not supported", graph_from_keras, km)
         assert "supported activations: linear, relu" in msg
 
-    @pytest.mark.parametrize("setting", ["max_value", "negative_slope", "threshold"])
-    def test_relu_with_settings(self, setting):
-        cfg = {"max_value": None, "negative_slope": 0.0, "threshold": 0.0, setting: 6.0}
+    @pytest.mark.parametrize("setting,value", [("max_value", 6.0), ("max_value", 0.0), ("negative_slope", 0.1), ("threshold", 1.0)])
+    def test_relu_with_settings(self, setting, value):
+        cfg = {"max_value": None, "negative_slope": 0.0, "threshold": 0.0, setting: value}
         km = _spec_model([_input(), ("ReLU", "r", cfg, ["in"])])
-        _raises(f"layer 'r' \\(ReLU\\) of model .* has {setting}=6.0; only a plain ReLU", graph_from_keras, km)
+        _raises(f"layer 'r' \\(ReLU\\) of model .* has {setting}={value}; only a plain ReLU", graph_from_keras, km)
 
     def test_dense_on_multidimensional_input(self):
         km = _spec_model([_input(shape=(2, 4)), _dense("d", "in", 4, 3)])
@@ -595,6 +601,11 @@ class TestKerasModels:
         in_shape = (8,) if which == "sequential" else (2, 4)
         g = check_against_keras(km, model, in_shape)
         assert summary(g) == summary(graph_from_keras(load_keras(model)))
+
+    def test_keras3_h5_loads_without_tensorflow(self, functional_model, tmp_path):
+        path = tmp_path / "k3.h5"
+        functional_model.save(path)
+        assert load_without_tensorflow(tmp_path, [str(path)]) == [len(graph_from_keras(load_keras(functional_model)))]
 
     def test_sequential_with_input_shape_argument(self, keras):
         import warnings

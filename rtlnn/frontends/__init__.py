@@ -4,9 +4,7 @@
 ``graph_from_keras(km)`` turns that into a :class:`~rtlnn.ir.ModelGraph`.
 """
 
-from .keras import load_keras
-from .keras_graph import SUPPORTED_ACTIVATIONS, SUPPORTED_LAYERS, graph_from_keras
-from .keras_model import KerasLayer, KerasModel
+from .keras import SUPPORTED_ACTIVATIONS, SUPPORTED_LAYERS, KerasLayer, KerasModel, graph_from_keras, load_keras
 
 __all__ = [
     "load_keras",

@@ -22,10 +22,12 @@ import zipfile
 import numpy as np
 
 from ..ir import RtlnnError
+from .keras_graph import SUPPORTED_ACTIVATIONS, SUPPORTED_LAYERS, graph_from_keras
 from .keras_h5 import is_hdf5, read_h5_model, read_h5_weights
-from .keras_model import KerasModel, parse_model_config
+from .keras_model import KerasLayer, KerasModel, parse_model_config
 
-__all__ = ["load_keras"]
+# the whole frontend is reachable from this module too (rtlnn.frontends.keras)
+__all__ = ["load_keras", "graph_from_keras", "KerasModel", "KerasLayer", "SUPPORTED_LAYERS", "SUPPORTED_ACTIVATIONS"]
 
 
 def load_keras(source, weights=None) -> KerasModel:

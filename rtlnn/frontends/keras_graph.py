@@ -136,7 +136,7 @@ class _Converter:
         extras = {
             key: spec.config.get(key)
             for key in ("max_value", "negative_slope", "threshold")
-            if spec.config.get(key) not in (None, 0, 0.0)
+            if spec.config.get(key) is not None and (key == "max_value" or spec.config.get(key) != 0)
         }
         if extras:
             settings = ", ".join(f"{k}={v}" for k, v in extras.items())
