@@ -398,10 +398,19 @@ class TestErrors:
     def test_weights_without_layer_names(self, tmp_path):
         config = keras2_functional_config()
         js, _ = write_keras2_pair(tmp_path, config, random_weights(config))
-        h5 = tmp_path / "k3.weights.h5"
+        h5 = tmp_path / "other.h5"
         with h5py.File(h5, "w") as f:
             f.create_group("layers")
         _raises("no 'layer_names' attribute.*Keras-2", load_keras, js, weights=h5)
+
+    def test_keras3_weights_with_json(self, tmp_path):
+        config = keras2_functional_config()
+        js, _ = write_keras2_pair(tmp_path, config, random_weights(config))
+        h5 = tmp_path / "k3.weights.h5"
+        with h5py.File(h5, "w") as f:  # Keras 3's object-path layout
+            f.create_group("layers/dense/vars")
+            f.create_group("vars")
+        _raises("Keras 3 weights .*save the whole model", load_keras, js, weights=h5)
 
     def test_json_without_weights(self, tmp_path):
         js, _ = write_keras2_pair(tmp_path, keras2_functional_config(), random_weights(keras2_functional_config()))
@@ -658,6 +667,13 @@ class TestKerasModels:
             model.get_layer(name).set_weights(weights[name])
         x = np.random.default_rng(15).normal(size=(20, 6)).astype(np.float32)
         np.testing.assert_allclose(evaluate(g, x), model.predict(x, verbose=0), rtol=0, atol=1e-5)
+
+    def test_real_keras3_weights_file_with_json(self, sequential_model, tmp_path):
+        config = keras2_functional_config()
+        js, _ = write_keras2_pair(tmp_path, config, random_weights(config))
+        h5 = tmp_path / "seq.weights.h5"
+        sequential_model.save_weights(h5)
+        _raises("Keras 3 weights", load_keras, js, weights=h5)
 
     def test_dense_on_3d_tensor(self, keras):
         x = keras.Input((3, 4), name="x")

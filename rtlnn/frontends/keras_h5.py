@@ -102,6 +102,12 @@ class H5Weights:
 
 def _read_weights_group(group, path: str) -> dict[str, list[np.ndarray]]:
     names = _str_list(group.attrs, "layer_names")
+    if names is None and "layers" in group and "vars" in group:
+        raise RtlnnError(
+            f"{path}: Keras 3 weights (model.save_weights('....weights.h5')), stored by object path, which "
+            "cannot be matched to an architecture JSON; save the whole model with model.save('model.keras') "
+            "and load that"
+        )
     if names is None:
         raise RtlnnError(
             f"{path}: no 'layer_names' attribute, so these are not Keras-2 HDF5 weights; expected a file "
