@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -84,7 +84,6 @@ class SimulationResult:
     vectors_per_second: float
     bench_seconds: float
     result_path: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -293,6 +292,8 @@ def _build(design: _Design, simulator: str, root: Path) -> tuple[Path, bool, flo
     with _file_lock(locks / f"{final.name}.lock"):
         if (final / BUILD_MARKER).exists():  # another process built it while we waited
             return final, True, time.perf_counter() - t0
+        for stale in root.glob(f"{final.name}.tmp-*"):  # left by a crashed build
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=root))
         log = tmp / "build.log"
         runner = _get_runner(simulator)
@@ -358,6 +359,9 @@ def simulate(
     meta = design.meta
     n_all = meta["n_vectors"]
     n = n_all if vectors is None else int(vectors)
+    if n_all < 1:
+        raise RtlnnError(f"simulate: {root / 'tb' / 'meta.json'} says n_vectors=0; "
+                         "write the design with test vectors")
     if n < 1:
         raise RtlnnError(f"simulate: vectors must be at least 1, got {vectors!r}")
     if n > n_all:
