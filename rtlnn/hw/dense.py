@@ -1,0 +1,266 @@
+"""A Dense layer (io_parallel) with a reuse factor: ``ceil(P / RF)`` multipliers, II = RF.
+
+Arithmetic (bit-exact with :func:`rtlnn.arith.dense_raw`): every nonzero quantized weight
+gives one exact product ``x_i * w_ij``, cast to ``accum_t``; the bias is cast to
+``accum_t``; the exact sum of those terms is cast to ``accum_t`` once, then to ``result_t``.
+Zero weights cost nothing.
+
+Schedule.  The P nonzero products are sorted by (output j, input i); product p runs on
+multiplier ``p // RF`` in phase ``p % RF``, so each multiplier walks a short run of
+products, mostly of one output.  Phase 0 is the cycle ``in_valid`` is high and takes its
+operands straight from ``in_data`` (which is also captured in ``x_reg`` for phases
+1..RF-1, so the caller may change ``in_data`` afterwards); the weight operand is a mux of
+constants selected by the phase.  Products are registered, then cast to ``accum_t``.
+
+Per multiplier, each contiguous run of phases of one output (a *group*) keeps a partial
+accumulator over its phases below RF-1; the product of phase RF-1 is not accumulated but
+goes straight into the adder tree of its output as a term of its own, which saves the
+accumulate cycle.  So in cycle RF (counting the ``in_valid`` cycle as 0) every term of
+every output is present: partial accumulators, the last products and the bias (a
+constant, left out when zero).  One :class:`AdderTree` per output sums them exactly; all
+trees are padded to the same latency T.  The sum is cast to ``accum_t`` (its overflow
+mode applies here, once), then to ``result_t``, and registered.
+
+Latency = RF + T + 1 cycles, II = RF.  At RF = 1 this is one multiplier per product, the
+product registers, the trees and the output register.  The phase counter free-runs (mod
+RF) and ``in_valid`` forces phase 0; idle cycles compute garbage that nothing reads, so
+there are no enables on the datapath.  A new vector exactly RF cycles after the previous
+one (back to back) works: its first accumulator update lands one cycle after the previous
+vector's terms were taken by the trees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.hdl import Cat, Const, Module, Signal, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .. import ir
+from ..arith import product_type
+from ..fixed import FixedType
+from .adder_tree import AdderTree, adder_tree_latency, _check_levels
+from .cast import cast, shape_of
+from .pipeline import delay
+
+__all__ = ["Dense", "dense_schedule", "DenseSchedule"]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A run of consecutive phases ``first..last`` of multiplier ``mult`` that all feed output ``out``."""
+
+    mult: int
+    out: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class DenseSchedule:
+    """Which product runs where and when; everything the hardware and the cost report need."""
+
+    products: tuple  # ((j, i, w_raw), ...) sorted by (j, i)
+    reuse_factor: int
+    n_multipliers: int
+    groups: tuple  # Group, in multiplier then phase order
+
+    def product(self, mult: int, phase: int):
+        p = mult * self.reuse_factor + phase
+        return self.products[p] if phase < self.reuse_factor and p < len(self.products) else None
+
+
+def dense_schedule(weight_raw: np.ndarray, reuse_factor: int) -> DenseSchedule:
+    """The product schedule for raw weights ``(n_in, n_out)`` at ``reuse_factor`` (checked by the caller)."""
+    n_in, n_out = weight_raw.shape
+    products = tuple((j, i, int(weight_raw[i, j])) for j in range(n_out) for i in range(n_in)
+                     if int(weight_raw[i, j]) != 0)
+    rf = reuse_factor
+    n_mult = -(-len(products) // rf)
+    groups = []
+    for mlt in range(n_mult):
+        run = products[mlt * rf:(mlt + 1) * rf]
+        start = 0
+        for t in range(1, len(run) + 1):
+            if t == len(run) or run[t][0] != run[start][0]:
+                groups.append(Group(mlt, run[start][0], start, t - 1))
+                start = t
+    return DenseSchedule(products, rf, n_mult, tuple(groups))
+
+
+def _widen(t: FixedType, extra_bits: int) -> FixedType:
+    """``t`` with ``extra_bits`` more integer bits (room for a sum of up to 2**extra_bits terms)."""
+    return FixedType(t.width + extra_bits, t.integer + extra_bits, t.signed)
+
+
+def _guard_bits(n_terms: int) -> int:
+    return math.ceil(math.log2(n_terms)) if n_terms > 1 else 0
+
+
+class Dense(wiring.Component):
+    """One ``ir.Dense`` layer, its input of type ``in_t`` and ``n_in`` elements.
+
+    Ports: ``in_data`` (``n_in`` raw ``in_t`` elements, element 0 in the low bits),
+    ``in_valid``, ``out_data`` (``n_out`` raw ``result_t`` elements), ``out_valid``.
+    Attributes: ``latency``, ``ii``, ``n_multipliers``, ``schedule``.
+    """
+
+    def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2):
+        where = f"Dense layer {layer.name!r}"
+        _check_levels(levels_per_stage, where)
+        for what, t in (("input type", in_t), ("weight_t", layer.weight_t), ("bias_t", layer.bias_t),
+                        ("accum_t", layer.accum_t), ("result_t", layer.result_t)):
+            if not isinstance(t, FixedType):
+                raise ir.RtlnnError(f"{where}: {what} must be a FixedType, not {t!r}; "
+                                    "run the precision passes before generating hardware")
+        weight = np.asarray(layer.weight)
+        if weight.ndim != 2 or weight.shape[0] < 1 or weight.shape[1] < 1:
+            raise ir.RtlnnError(f"{where}: weight must be a 2-D (n_in, n_out) array, not shape {weight.shape}")
+        if np.shape(layer.bias) != (weight.shape[1],):
+            raise ir.RtlnnError(f"{where}: bias shape {np.shape(layer.bias)} does not match "
+                                f"{weight.shape[1]} outputs")
+        self.layer_name = layer.name
+        self.in_t, self.weight_t, self.bias_t = in_t, layer.weight_t, layer.bias_t
+        self.accum_t, self.result_t = layer.accum_t, layer.result_t
+        self.product_t = product_type(in_t, layer.weight_t)
+        self.n_in, self.n_out = weight.shape
+        w_raw = layer.weight_raw()
+        n_products = int(np.count_nonzero(w_raw))
+        rf = layer.reuse_factor
+        if not isinstance(rf, (int, np.integer)) or isinstance(rf, bool) or not 1 <= rf <= max(n_products, 1):
+            raise ir.RtlnnError(
+                f"{where}: reuse factor {rf!r} is out of range; with {n_products} nonzero weights "
+                f"it must be an integer from 1 to {max(n_products, 1)}")
+        rf = int(rf)
+        self.levels_per_stage = levels_per_stage
+        self.schedule = dense_schedule(w_raw, rf)
+        self.n_multipliers = self.schedule.n_multipliers
+        self.n_products = n_products
+        self.reuse_factor = rf
+        self.ii = rf
+        b_acc = self.accum_t.cast(layer.bias_raw(), self.bias_t)
+        self.bias_accum = [int(v) for v in np.asarray(b_acc).ravel()]
+        self.n_terms = self._term_counts()
+        self.tree_latency = max(adder_tree_latency(n, levels_per_stage) for n in self.n_terms)
+        self.latency = rf + self.tree_latency + 1
+        super().__init__({
+            "in_data": In(unsigned(self.n_in * in_t.width)),
+            "in_valid": In(1),
+            "out_data": Out(unsigned(self.n_out * self.result_t.width)),
+            "out_valid": Out(1),
+        })
+
+    def _splits(self, g: Group) -> tuple[int | None, bool]:
+        """(last phase held in g's accumulator or None, whether phase RF-1 feeds the tree directly)."""
+        direct = g.last == self.reuse_factor - 1
+        acc_last = g.last - 1 if direct else g.last
+        return (acc_last if acc_last >= g.first else None), direct
+
+    def _term_counts(self) -> list[int]:
+        counts = [1 if b else 0 for b in self.bias_accum]
+        for g in self.schedule.groups:
+            acc_last, direct = self._splits(g)
+            counts[g.out] += (acc_last is not None) + direct
+        return counts
+
+    def elaborate(self, platform):
+        m = Module()
+        rf, sch = self.reuse_factor, self.schedule
+        in_w, res_w = self.in_t.width, self.result_t.width
+        x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
+
+        def element(vec, i):
+            return vec[i * in_w:(i + 1) * in_w].as_signed() if self.in_t.signed else vec[i * in_w:(i + 1) * in_w]
+
+        # Phase counter: in_valid forces phase 0, then it free-runs modulo RF.
+        if rf > 1:
+            count = Signal(range(rf), name="count", reset_less=True)
+            phase = Signal(range(rf), name="phase")
+            m.d.comb += phase.eq(count)
+            with m.If(self.in_valid):
+                m.d.comb += phase.eq(0)
+            m.d.sync += count.eq(phase + 1)
+            with m.If(phase == rf - 1):
+                m.d.sync += count.eq(0)
+            phase_d = Signal(range(rf), name="phase_d", reset_less=True)
+            m.d.sync += phase_d.eq(phase)
+            x_reg = Signal(self.n_in * in_w, name="x_reg", reset_less=True)
+            with m.If(self.in_valid):
+                m.d.sync += x_reg.eq(self.in_data)
+
+        # Multipliers and product registers.
+        p_shape = shape_of(self.product_t)
+        prods = []
+        for mlt in range(sch.n_multipliers):
+            prod = Signal(p_shape, name=f"prod_{mlt}", reset_less=True)
+            if rf == 1:
+                j, i, w = sch.product(mlt, 0)
+                m.d.sync += prod.eq(element(self.in_data, i) * Const(w, w_shape))
+            else:
+                a = Signal(x_shape, name=f"mul_{mlt}_x")
+                b = Signal(w_shape, name=f"mul_{mlt}_w")
+                m.d.sync += prod.eq(a * b)
+                with m.Switch(phase):
+                    for t in range(rf):
+                        p = sch.product(mlt, t)
+                        if p is None:
+                            continue
+                        j, i, w = p
+                        with m.Case(t):
+                            m.d.comb += [a.eq(element(self.in_data if t == 0 else x_reg, i)),
+                                         b.eq(Const(w, w_shape))]
+            pc = Signal(shape_of(self.accum_t), name=f"prod_{mlt}_acc")  # one cast, many readers
+            m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
+            prods.append(pc)
+
+        # Partial accumulators and the terms of each output.
+        acc_shape = shape_of(self.accum_t)
+        terms = [[] for _ in range(self.n_out)]
+        updates = {}  # phase -> [(acc, is_first, product)]
+        for g in sch.groups:
+            acc_last, direct = self._splits(g)
+            if acc_last is not None:
+                acc_t = _widen(self.accum_t, _guard_bits(acc_last - g.first + 1))
+                acc = Signal(shape_of(acc_t), name=f"acc_{g.mult}_{g.out}", reset_less=True)
+                for t in range(g.first, acc_last + 1):
+                    updates.setdefault(t, []).append((acc, t == g.first, prods[g.mult]))
+                terms[g.out].append(acc)
+            if direct:
+                terms[g.out].append(prods[g.mult])
+        if updates:
+            with m.Switch(phase_d):
+                for t in sorted(updates):
+                    with m.Case(t):
+                        for acc, first, prod in updates[t]:
+                            m.d.sync += acc.eq(prod if first else acc + prod)
+        for j, b in enumerate(self.bias_accum):
+            if b:
+                terms[j].append(Const(b, acc_shape))
+
+        # Adder trees, the accumulator cast, the result cast, the output register.
+        results = []
+        for j in range(self.n_out):
+            if terms[j]:
+                tree = AdderTree([v.shape() for v in terms[j]], levels_per_stage=self.levels_per_stage,
+                                 latency=self.tree_latency, name=f"Dense layer {self.layer_name!r} output {j}")
+                m.submodules[f"tree_{j}"] = tree
+                m.d.comb += [port.eq(v) for port, v in zip(tree.terms, terms[j])]
+                shp = tree.sum_shape
+                sum_t = FixedType(shp.width, shp.width - self.accum_t.frac, shp.signed)
+                acc = Signal(acc_shape, name=f"sum_{j}_acc")
+                m.d.comb += acc.eq(cast(tree.sum, sum_t, self.accum_t))
+            else:
+                acc = Const(0, acc_shape)
+            res = Signal(shape_of(self.result_t), name=f"result_{j}")
+            m.d.comb += res.eq(cast(acc, self.accum_t, self.result_t))
+            results.append(res)
+        out = Signal(self.n_out * res_w, name="out", reset_less=True)
+        m.d.sync += out.eq(Cat(*[r.as_unsigned()[:res_w] for r in results]))
+        m.d.comb += self.out_data.eq(out)
+
+        # Valid pipeline: out_valid is in_valid delayed by exactly `latency` cycles.
+        m.d.comb += self.out_valid.eq(delay(m, self.in_valid, self.latency, name="valid", reset_less=False))
+        return m

@@ -1,0 +1,21 @@
+"""Pipeline delay lines: the one way generators align data and valid signals in time."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Signal, Value
+
+__all__ = ["delay"]
+
+
+def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
+    """``value`` delayed by ``cycles`` registers in ``m``'s ``sync`` domain (``value`` itself for 0).
+
+    Data lines are ``reset_less`` (no reset fan-out); valid lines should pass
+    ``reset_less=False`` so that no phantom valid pulse leaves a reset pipeline.
+    """
+    v = Value.cast(value)
+    for k in range(cycles):
+        r = Signal(v.shape(), name=f"{name}_d{k + 1}", reset_less=reset_less)
+        m.d.sync += r.eq(v)
+        v = r
+    return v
