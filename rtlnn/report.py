@@ -46,6 +46,8 @@ class SimulationReport:
 
     def to_dict(self) -> dict:
         return {
+            **{k: v for k, v in self.details.items() if k not in ("passed", "errors")},
+            "errors": self.details.get("errors", []),
             "simulator": self.simulator,
             "n_vectors": self.n_vectors,
             "mismatches": self.mismatches,
@@ -55,7 +57,6 @@ class SimulationReport:
             "expected_ii": self.expected_ii,
             "passed": self.passed,
             "first_mismatches": self.first_mismatches,
-            **self.details,
         }
 
     def summary(self) -> str:

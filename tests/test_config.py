@@ -8,7 +8,7 @@ from rtlnn.fixed import parse_type
 from rtlnn.ir import RtlnnError
 from rtlnn.passes import run_passes
 
-from conftest import make_mlp
+from graphs import make_mlp
 
 
 def test_granularity_name_lists_every_layer_and_applies(tmp_path):

@@ -9,7 +9,7 @@ from rtlnn import emulate
 from rtlnn.fixed import parse_type
 from rtlnn.passes import run_passes
 
-from conftest import make_mlp
+from graphs import make_mlp
 
 
 def _exact_reference(graph, x):
