@@ -1,0 +1,242 @@
+"""The io_parallel network top: layer generators wired in graph order, aligned in time.
+
+:func:`build_network` plans the network once: it builds one generator per layer (Reshape
+is wiring only), and schedules it.  A layer starts when its last input arrives; an input
+that arrives earlier goes through a delay line (data and valid) so every input of a layer
+is present in the same cycle — a chain needs no delays, a DAG gets them where needed.
+Outputs that arrive before the last one are delayed the same way, so ``out_valid``
+follows ``in_valid`` by exactly ``latency`` cycles.
+
+The top exists in two forms with the same wiring: ``NetworkDesign.top`` holds the layer
+components as Amaranth submodules (simulate it with ``amaranth.sim``), while
+:meth:`NetworkDesign.verilog_files` emits every layer as its own Verilog module (its own
+file, synthesizable alone) and a top that instantiates them by module name.  Layer
+modules that hold registers (``latency > 0``) have ``clk`` and ``rst`` ports; purely
+combinational ones have none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from amaranth.hdl import Cat, ClockSignal, Instance, Module, ResetSignal, Signal, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .. import ir
+from ..fixed import FixedType
+from .activation import Activation
+from .dense import Dense
+from .emit import is_verilog_name, to_verilog, unique_name
+from .pipeline import delay
+
+__all__ = ["build_network", "NetworkDesign", "LayerInfo", "NetworkTop"]
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer as built: what it costs and when it runs (cycles after the top's ``in_valid``)."""
+
+    name: str
+    kind: str
+    latency: int
+    ii: int
+    n_multipliers: int
+    module: str | None  # Verilog module name, None for pure wiring (Input, Reshape)
+    start: int  # cycle at which its inputs are valid
+    reuse_factor: int = 1
+
+
+@dataclass
+class _Node:
+    layer: ir.Layer
+    size: int
+    type: FixedType
+    make: Callable[[], wiring.Component] | None  # builds the layer's generator
+    component: wiring.Component | None
+    module: str | None
+    sources: list[tuple[str, int]] = field(default_factory=list)  # (layer name, delay cycles)
+    start: int = 0
+    arrival: int = 0
+
+
+def _single_source(layer: ir.Layer) -> str:
+    if len(layer.inputs) != 1:
+        raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r} has {len(layer.inputs)} inputs "
+                            f"({layer.inputs}); it takes exactly one")
+    return layer.inputs[0]
+
+
+def _plan(graph: ir.ModelGraph, name: str, levels_per_stage: int) -> dict[str, _Node]:
+    nodes: dict[str, _Node] = {}
+    used = {name}
+    for layer in graph:
+        if isinstance(layer, ir.Input):
+            if not isinstance(layer.result_t, FixedType):
+                raise ir.RtlnnError(f"Input layer {layer.name!r}: result_t must be a FixedType, "
+                                    f"not {layer.result_t!r}")
+            nodes[layer.name] = _Node(layer, layer.size, layer.result_t, None, None, None)
+            continue
+        src = _single_source(layer)
+        s = nodes[src]
+        make = None
+        if isinstance(layer, ir.Reshape):
+            if layer.size != s.size:
+                raise ir.RtlnnError(f"Reshape layer {layer.name!r}: {layer.size} elements out of "
+                                    f"{s.size} in from {src!r}")
+            if layer.result_t is not None and layer.result_t != s.type:
+                raise ir.RtlnnError(f"Reshape layer {layer.name!r}: result_t {layer.result_t} differs from "
+                                    f"its input's {s.type}; a reshape cannot change precision")
+            out_t = s.type
+        elif isinstance(layer, ir.Dense):
+            if s.size != layer.n_in:
+                raise ir.RtlnnError(
+                    f"Dense layer {layer.name!r}: its input {src!r} has {s.size} elements but the weights "
+                    f"expect {layer.n_in}; io_parallel Dense takes a flat vector (add a Flatten)")
+            out_t = layer.result_t
+            make = (lambda layer=layer, t=s.type: Dense(layer, t, levels_per_stage=levels_per_stage))
+        elif isinstance(layer, ir.Activation):
+            out_t = layer.result_t
+            make = (lambda layer=layer, t=s.type, n=s.size: Activation(layer, t, n))
+        else:
+            raise ir.RtlnnError(f"layer {layer.name!r}: kind {layer.kind} has no io_parallel hardware "
+                                "generator yet (supported: Input, Dense, Activation, Reshape)")
+        comp = make() if make else None
+        if comp is not None:
+            _silence_unused(comp)  # may serve only for its attributes; emission builds fresh ones
+        module = unique_name(f"{name}_{layer.name}", used) if comp is not None else None
+        node = _Node(layer, layer.size, out_t, make, comp, module)
+        # Schedule: start when the last input arrives; delay the earlier ones to match.
+        node.start = max(nodes[i].arrival for i in layer.inputs)
+        node.sources = [(i, node.start - nodes[i].arrival) for i in layer.inputs]
+        node.arrival = node.start + (comp.latency if comp is not None else 0)
+        nodes[layer.name] = node
+    return nodes
+
+
+def _silence_unused(elaboratable) -> None:
+    """No UnusedElaboratable warning if this object is only read, never elaborated."""
+    elaboratable._MustUse__silence = True
+
+
+class NetworkTop(wiring.Component):
+    """The network's io_parallel top.  ``instances=True`` instantiates the layers by module name."""
+
+    def __init__(self, nodes: dict[str, _Node], inputs: list[str], outputs: list[str], latency: int,
+                 *, instances: bool = False):
+        self._nodes, self._inputs, self._outputs = nodes, inputs, outputs
+        self._latency, self._instances = latency, instances
+        in_width = sum(nodes[n].size * nodes[n].type.width for n in inputs)
+        out_width = sum(nodes[n].size * nodes[n].type.width for n in outputs)
+        super().__init__({
+            "in_data": In(unsigned(in_width)),
+            "in_valid": In(1),
+            "out_data": Out(unsigned(out_width)),
+            "out_valid": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        data, valid = {}, {}
+        offset = 0
+        for n in self._inputs:
+            width = self._nodes[n].size * self._nodes[n].type.width
+            data[n], valid[n] = self.in_data[offset:offset + width], self.in_valid
+            offset += width
+        for lname, node in self._nodes.items():
+            if lname in data:
+                continue
+            (src, lag), = node.sources  # every generator so far takes one input
+            x = delay(m, data[src], lag, name=f"{node.module or lname}_in")
+            xv = delay(m, valid[src], lag, name=f"{node.module or lname}_in_valid", reset_less=False)
+            if node.component is None:  # wiring only
+                data[lname], valid[lname] = x, xv
+                continue
+            comp = node.component
+            if self._instances:
+                od = Signal(len(comp.out_data), name=f"{node.module}_out_data")
+                ov = Signal(name=f"{node.module}_out_valid")
+                ports = dict(i_in_data=x, i_in_valid=xv, o_out_data=od, o_out_valid=ov)
+                if comp.latency > 0:
+                    ports.update(i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"))
+                m.submodules[node.module] = Instance(node.module, **ports)
+                data[lname], valid[lname] = od, ov
+            else:
+                m.submodules[node.module] = comp
+                m.d.comb += [comp.in_data.eq(x), comp.in_valid.eq(xv)]
+                data[lname], valid[lname] = comp.out_data, comp.out_valid
+        outs = []
+        out_valid = None
+        for n in self._outputs:
+            lag = self._latency - self._nodes[n].arrival
+            outs.append(delay(m, data[n], lag, name=f"out_{n}"))
+            out_valid = delay(m, valid[n], lag, name=f"out_valid_{n}", reset_less=False)
+        m.d.comb += [self.out_data.eq(Cat(*outs)), self.out_valid.eq(out_valid)]
+        return m
+
+
+@dataclass
+class NetworkDesign:
+    """A network built for io_parallel: the simulatable top, its timing, costs and Verilog."""
+
+    name: str
+    top: NetworkTop
+    latency: int
+    ii: int
+    layers: list[LayerInfo]
+    in_width: int
+    out_width: int
+    _nodes: dict = field(repr=False, default_factory=dict)
+    _inputs: list = field(repr=False, default_factory=list)
+    _outputs: list = field(repr=False, default_factory=list)
+
+    @property
+    def n_multipliers(self) -> int:
+        return sum(l.n_multipliers for l in self.layers)
+
+    def verilog_files(self) -> dict[str, str]:
+        """``{file name: Verilog}``: one file per layer module (graph order), then the top.
+
+        Each layer is built afresh and emitted as its own module; the top instantiates them.
+        The same graph always gives the same bytes.
+        """
+        files = {}
+        for node in self._nodes.values():
+            if node.make is not None:
+                files[f"{node.module}.v"] = to_verilog(node.make(), node.module)
+        top = NetworkTop(self._nodes, self._inputs, self._outputs, self.latency, instances=True)
+        files[f"{self.name}.v"] = to_verilog(top, self.name)
+        return files
+
+
+def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_stage: int = 2) -> NetworkDesign:
+    """Build the io_parallel hardware of ``graph`` (every precision set; see the module doc)."""
+    if not is_verilog_name(name):
+        raise ir.RtlnnError(f"top name {name!r} is not a Verilog identifier: use letters, digits and _, "
+                            "starting with a letter")
+    inputs = graph.inputs
+    if not inputs:
+        raise ir.RtlnnError(f"graph {graph.name!r} has no Input layer")
+    if not graph.outputs:
+        raise ir.RtlnnError(f"graph {graph.name!r} names no outputs")
+    for o in graph.outputs:
+        if o not in graph.layers:
+            raise ir.RtlnnError(f"graph {graph.name!r}: output {o!r} is not a layer")
+    nodes = _plan(graph, name, levels_per_stage)
+    latency = max(nodes[o].arrival for o in graph.outputs)
+    infos = []
+    for node in nodes.values():
+        comp = node.component
+        infos.append(LayerInfo(
+            name=node.layer.name, kind=node.layer.kind,
+            latency=comp.latency if comp is not None else 0,
+            ii=comp.ii if comp is not None else 1,
+            n_multipliers=comp.n_multipliers if comp is not None else 0,
+            module=node.module, start=node.start,
+            reuse_factor=getattr(comp, "reuse_factor", 1)))
+    ii = max(i.ii for i in infos)
+    top = NetworkTop(nodes, inputs, list(graph.outputs), latency)
+    _silence_unused(top)
+    return NetworkDesign(name, top, latency, ii, infos, len(top.in_data), len(top.out_data),
+                         nodes, inputs, list(graph.outputs))
