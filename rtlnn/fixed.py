@@ -157,12 +157,26 @@ class FixedType:
         x = np.asarray(values, dtype=np.float64)
         if not np.all(np.isfinite(x)):
             raise FixedFormatError(f"cannot quantize non-finite values to {self}")
-        scaled = np.ldexp(x, self.frac)  # exact: a power-of-two scale
+        with np.errstate(over="ignore", under="ignore"):
+            scaled = np.ldexp(x, self.frac)  # exact unless it leaves the double range
+            lost = ~np.isfinite(scaled) | (np.ldexp(scaled, -self.frac) != x)
+        scaled = np.where(lost, 0.0, scaled)
         floor = np.floor(scaled)
-        rest = scaled - floor  # exact, in [0, 1)
-        qb = rest >= 0.5
-        r = rest != np.where(qb, 0.5, 0.0)
+        rest = scaled - floor  # exact, in [0, 1), except for -1 < scaled < 0
+        small = (scaled < 0) & (scaled > -1)  # there 1 + scaled may round: compare scaled
+        qb = np.where(small, scaled >= -0.5, rest >= 0.5)
+        r = np.where(small, scaled != -0.5, rest != np.where(qb, 0.5, 0.0))
         q = _float_ints(floor)
+        if np.any(lost):  # |x| * 2**frac beyond the double range: exact integer arithmetic
+            q = np.array(q, dtype=object)
+            for i in np.flatnonzero(lost):
+                n, d = float(x.flat[i]).as_integer_ratio()  # d is a power of two
+                if self.frac >= 0:
+                    n <<= self.frac
+                else:
+                    d <<= -self.frac
+                fl, rem = divmod(n, d)
+                q.flat[i], qb.flat[i], r.flat[i] = fl, 2 * rem >= d, rem != 0 and 2 * rem != d
         return self._finish(q, qb, r, x < 0)
 
     def cast(self, raw, source: "FixedType") -> np.ndarray:
@@ -174,12 +188,14 @@ class FixedType:
             q = wide * (1 << -shift) if shift < 0 else wide
             zeros = np.zeros(np.shape(q), dtype=bool)
             return self._finish(q, zeros, zeros, raw < 0)
+        if shift >= _INT64_SAFE_BITS:  # the step 2**shift does not fit int64
+            raw = raw.astype(object)
         step = 1 << shift
         q = raw // step
         rest = raw - q * step
         half = step >> 1
         qb = rest >= half
-        r = rest != np.where(qb, half, 0)
+        r = (rest != 0) & (rest != half)
         return self._finish(q, qb, r, raw < 0)
 
     def to_float(self, raw) -> np.ndarray:
@@ -274,6 +290,12 @@ def raw_array(raw) -> np.ndarray:
     a = np.asarray(raw)
     if a.dtype == object or a.dtype == np.int64:
         return a
+    if a.dtype == np.uint64:  # also Python ints in [2**63, 2**64): keep them exact
+        return a.astype(object)
+    if a.dtype.kind == "f" and not isinstance(raw, np.ndarray):
+        o = np.array(raw, dtype=object)  # Python ints that numpy would round to float64
+        if all(isinstance(v, (int, np.integer)) for v in o.flat):
+            return _fit(np.array([int(v) for v in o.flat], dtype=object).reshape(o.shape), 64)
     if a.dtype.kind in "iub":
         return a.astype(np.int64)
     if a.dtype.kind == "f":
@@ -321,16 +343,19 @@ def parse_type(text: "str | FixedType") -> FixedType:
         if len(args) != 1:
             raise FixedFormatError(f"malformed precision {text!r}: {base}<W> takes exactly one width")
         width = number(args[0], "width")
-        return FixedType(width, width, signed)
+        try:
+            return FixedType(width, width, signed)
+        except FixedFormatError as e:
+            raise FixedFormatError(f"malformed precision {text!r}: {e}") from None
     if not 2 <= len(args) <= 5:
         raise FixedFormatError(f"malformed precision {text!r}: {base}<W,I[,Q[,O[,N]]]> takes 2 to 5 arguments")
     width = number(args[0], "width")
     integer = number(args[1], "integer bits")
-    rounding = _mode(Rounding, args[2], "rounding") if len(args) > 2 else Rounding.TRN
-    overflow = _mode(Overflow, args[3], "overflow") if len(args) > 3 else Overflow.WRAP
     if len(args) > 4 and number(args[4], "saturation bits") != 0:
         raise FixedFormatError(f"precision {text!r}: saturation bits other than 0 are not supported")
     try:
+        rounding = _mode(Rounding, args[2], "rounding") if len(args) > 2 else Rounding.TRN
+        overflow = _mode(Overflow, args[3], "overflow") if len(args) > 3 else Overflow.WRAP
         return FixedType(width, integer, signed, rounding, overflow)
     except FixedFormatError as e:
         raise FixedFormatError(f"malformed precision {text!r}: {e}") from None

@@ -43,21 +43,21 @@ from rtlnn.fixed import FixedFormatError, FixedType, Overflow, Rounding, parse_t
 #: (OverflowError) or underflows to 0 (a tiny negative value truncates to 0 instead of
 #: -1 LSB), and ``rest = scaled - floor`` is rounded for scaled = -0.5 + 2**-54, which then
 #: looks like an exact tie (RND_MIN_INF / RND_INF give -1 LSB instead of 0).
-QUANTIZE_FLOAT_RANGE_BUG = True
+QUANTIZE_FLOAT_RANGE_BUG = False
 #: cast() dropping 63 or more fractional bits: with an int64 raw array ``raw // (1 << shift)``
 #: raises OverflowError (numpy cannot hold the Python int step); at exactly 64 bits
 #: ``np.where(qb, half, 0)`` silently wraps half = 2**63 to -2**63, so an exact tie is taken
 #: for "above the tie" (wrong RND_ZERO / RND_MIN_INF / RND_INF / RND_CONV results); beyond 64
 #: bits that np.where raises OverflowError.
-CAST_BIG_SHIFT_BUG = True
+CAST_BIG_SHIFT_BUG = False
 #: raw_array(): np.asarray() makes Python ints in [2**63, 2**64) uint64, which raw_array
 #: casts to int64 (wrapping to negative numbers), or float64 when mixed with other ints
 #: (rounding them to 53 bits).  Hits raws >= 2**63 given to cast() / to_float() /
 #: representable() (types ufixed<64+> and fixed<65+>), and 0-d results >= 2**63.
-RAW_UINT64_BUG = True
+RAW_UINT64_BUG = False
 #: parse_type(): the messages for an unknown rounding/overflow mode and for ``int<0>`` do not
 #: name the malformed precision string.
-PARSE_MESSAGE_BUG = True
+PARSE_MESSAGE_BUG = False
 
 ROUNDINGS = [m.value for m in Rounding]
 OVERFLOWS = [m.value for m in Overflow]
