@@ -164,9 +164,10 @@ class RtlnnModel:
     def report(self) -> dict:
         """The data of ``report.json`` (documented in the README; fields are only ever added)."""
         design = self.design
+        built = {info.name: info for info in design.layers}
         layers = []
         for layer in self.graph:
-            hw = design.layers.get(layer.name)
+            hw = built.get(layer.name)
             entry = {
                 "name": layer.name,
                 "kind": layer.kind,
