@@ -34,6 +34,7 @@ class Activation(wiring.Component):
 
     def __init__(self, layer: ir.Activation, in_t: FixedType, n: int):
         where = f"Activation layer {layer.name!r}"
+        self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         if layer.function not in FUNCTIONS:
             raise ir.RtlnnError(f"{where}: function {layer.function!r} is not supported in hardware; "
                                 f"supported: {', '.join(FUNCTIONS)}")
@@ -46,6 +47,7 @@ class Activation(wiring.Component):
         self.layer_name = layer.name
         self.function = layer.function
         self.in_t, self.result_t, self.n = in_t, layer.result_t, n
+        del self._MustUse__silence
         super().__init__({
             "in_data": In(unsigned(n * in_t.width)),
             "in_valid": In(1),

@@ -60,6 +60,7 @@ class AdderTree(wiring.Component):
 
     def __init__(self, shapes: Sequence, *, levels_per_stage: int = 2, latency: int | None = None,
                  name: str = "adder tree"):
+        self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, name)
         self.shapes = [Shape.cast(s) for s in shapes]
         self.levels_per_stage = levels_per_stage
@@ -81,6 +82,7 @@ class AdderTree(wiring.Component):
         self.sum_shape = level[0] if level else unsigned(1)
         members = {f"term_{k}": In(s) for k, s in enumerate(self.shapes)}
         members["sum"] = Out(self.sum_shape)
+        del self._MustUse__silence
         super().__init__(members)
 
     @property

@@ -110,6 +110,7 @@ class Dense(wiring.Component):
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2):
         where = f"Dense layer {layer.name!r}"
+        self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, where)
         for what, t in (("input type", in_t), ("weight_t", layer.weight_t), ("bias_t", layer.bias_t),
                         ("accum_t", layer.accum_t), ("result_t", layer.result_t)):
@@ -146,6 +147,7 @@ class Dense(wiring.Component):
         self.n_terms = self._term_counts()
         self.tree_latency = max(adder_tree_latency(n, levels_per_stage) for n in self.n_terms)
         self.latency = rf + self.tree_latency + 1
+        del self._MustUse__silence
         super().__init__({
             "in_data": In(unsigned(self.n_in * in_t.width)),
             "in_valid": In(1),
