@@ -34,11 +34,15 @@ def cast(value: Value, src: FixedType, dst: FixedType) -> Value:
     v = v[: src.width].as_signed() if src.signed else v[: src.width].as_unsigned()
     lo, hi = src.min_raw, src.max_raw  # the range of q, tracked exactly
     shift = src.frac - dst.frac
+    # shift_left / shift_right by constants are wiring; `<<` / `>>` would build shifter cells
     if shift <= 0:
-        q = v << -shift
+        q = v.shift_left(-shift)
         lo, hi = lo << -shift, hi << -shift
     else:
-        q = v >> shift
+        if src.signed or shift < src.width:
+            q = v.shift_right(shift)  # keeps at least the sign bit of a signed value
+        else:
+            q = Const(0, 1)  # every bit of an unsigned value is dropped
         lo, hi = lo >> shift, hi >> shift
         neg = v[-1] if src.signed else Const(0, 1)
 
