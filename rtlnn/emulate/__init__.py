@@ -6,12 +6,14 @@ hardware generators implement, so the emulator predicts the RTL's outputs bit fo
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..arith import dense_raw, relu_raw
 from ..ir import Activation, Dense, Input, Layer, ModelGraph, Reshape, RtlnnError
 
-__all__ = ["quantize_inputs", "run_raw", "to_float"]
+__all__ = ["EMULATORS", "quantize_inputs", "run_raw", "to_float"]
 
 
 def quantize_inputs(graph: ModelGraph, x) -> dict[str, np.ndarray]:
@@ -36,22 +38,37 @@ def quantize_inputs(graph: ModelGraph, x) -> dict[str, np.ndarray]:
     return raw
 
 
+def _dense(layer: Dense, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    return dense_raw(vals[0], srcs[0].result_t, layer.weight_raw(), layer.weight_t, layer.bias_raw(), layer.bias_t,
+                     layer.accum_t, layer.result_t)
+
+
+def _activation(layer: Activation, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    if layer.function == "relu":
+        return relu_raw(vals[0], srcs[0].result_t, layer.result_t)
+    if layer.function == "linear":
+        return layer.result_t.cast(vals[0], srcs[0].result_t)
+    raise RtlnnError(f"layer {layer.name!r}: activation {layer.function!r} has no emulation")
+
+
+def _reshape(layer: Reshape, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    return vals[0].reshape((vals[0].shape[0],) + tuple(layer.shape))
+
+
+#: IR kind -> function(layer, input layers, their raw values) -> raw outputs (batch first).
+#: The one table to extend when a layer kind is added.
+EMULATORS: dict[str, Callable[[Layer, list[Layer], list[np.ndarray]], np.ndarray]] = {
+    "Dense": _dense,
+    "Activation": _activation,
+    "Reshape": _reshape,
+}
+
+
 def _layer_raw(layer: Layer, graph: ModelGraph, values: dict[str, np.ndarray]) -> np.ndarray:
-    if isinstance(layer, Dense):
-        src = graph[layer.inputs[0]]
-        return dense_raw(values[src.name], src.result_t, layer.weight_raw(), layer.weight_t, layer.bias_raw(),
-                         layer.bias_t, layer.accum_t, layer.result_t)
-    if isinstance(layer, Activation):
-        src = graph[layer.inputs[0]]
-        if layer.function == "relu":
-            return relu_raw(values[src.name], src.result_t, layer.result_t)
-        if layer.function == "linear":
-            return layer.result_t.cast(values[src.name], src.result_t)
-        raise RtlnnError(f"layer {layer.name!r}: activation {layer.function!r} has no emulation")
-    if isinstance(layer, Reshape):
-        src = values[layer.inputs[0]]
-        return src.reshape((src.shape[0],) + tuple(layer.shape))
-    raise RtlnnError(f"layer {layer.name!r}: kind {layer.kind} has no emulation")
+    fn = EMULATORS.get(layer.kind)
+    if fn is None:
+        raise RtlnnError(f"layer {layer.name!r}: kind {layer.kind} has no emulation")
+    return fn(layer, [graph[i] for i in layer.inputs], [values[i] for i in layer.inputs])
 
 
 def run_raw(graph: ModelGraph, raw_inputs: dict[str, np.ndarray], keep: bool = False) -> dict[str, np.ndarray]:

@@ -26,8 +26,7 @@ from amaranth.lib.wiring import In, Out
 
 from .. import ir
 from ..fixed import FixedType
-from .activation import Activation
-from .dense import Dense
+from .generators import WIRING_KINDS, HwOptions, Source, make_generator
 from .emit import is_verilog_name, to_verilog, unique_name
 from .pipeline import delay
 
@@ -61,14 +60,8 @@ class _Node:
     arrival: int = 0
 
 
-def _single_source(layer: ir.Layer) -> str:
-    if len(layer.inputs) != 1:
-        raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r} has {len(layer.inputs)} inputs "
-                            f"({layer.inputs}); it takes exactly one")
-    return layer.inputs[0]
-
-
 def _plan(graph: ir.ModelGraph, name: str, levels_per_stage: int) -> dict[str, _Node]:
+    options = HwOptions(levels_per_stage=levels_per_stage)
     nodes: dict[str, _Node] = {}
     used = {name}
     for layer in graph:
@@ -78,30 +71,20 @@ def _plan(graph: ir.ModelGraph, name: str, levels_per_stage: int) -> dict[str, _
                                     f"not {layer.result_t!r}")
             nodes[layer.name] = _Node(layer, layer.size, layer.result_t, None, None, None)
             continue
-        src = _single_source(layer)
-        s = nodes[src]
+        sources = [Source(i, nodes[i].type, nodes[i].size, tuple(graph[i].shape)) for i in layer.inputs]
         make = None
-        if isinstance(layer, ir.Reshape):
-            if layer.size != s.size:
-                raise ir.RtlnnError(f"Reshape layer {layer.name!r}: {layer.size} elements out of "
-                                    f"{s.size} in from {src!r}")
-            if layer.result_t is not None and layer.result_t != s.type:
-                raise ir.RtlnnError(f"Reshape layer {layer.name!r}: result_t {layer.result_t} differs from "
-                                    f"its input's {s.type}; a reshape cannot change precision")
-            out_t = s.type
-        elif isinstance(layer, ir.Dense):
-            if s.size != layer.n_in:
-                raise ir.RtlnnError(
-                    f"Dense layer {layer.name!r}: its input {src!r} has {s.size} elements but the weights "
-                    f"expect {layer.n_in}; io_parallel Dense takes a flat vector (add a Flatten)")
-            out_t = layer.result_t
-            make = (lambda layer=layer, t=s.type: Dense(layer, t, levels_per_stage=levels_per_stage))
-        elif isinstance(layer, ir.Activation):
-            out_t = layer.result_t
-            make = (lambda layer=layer, t=s.type, n=s.size: Activation(layer, t, n))
+        if layer.kind in WIRING_KINDS:
+            (src,) = sources
+            if layer.size != src.size:
+                raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r}: {layer.size} elements out of "
+                                    f"{src.size} in from {src.name!r}")
+            if layer.result_t is not None and layer.result_t != src.type:
+                raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r}: result_t {layer.result_t} differs from "
+                                    f"its input's {src.type}; a reshape cannot change precision")
+            out_t = src.type
         else:
-            raise ir.RtlnnError(f"layer {layer.name!r}: kind {layer.kind} has no io_parallel hardware "
-                                "generator yet (supported: Input, Dense, Activation, Reshape)")
+            out_t = layer.result_t
+            make = (lambda layer=layer, sources=sources: make_generator(layer, sources, options))
         comp = make() if make else None
         if comp is not None:
             _silence_unused(comp)  # may serve only for its attributes; emission builds fresh ones
@@ -147,24 +130,28 @@ class NetworkTop(wiring.Component):
         for lname, node in self._nodes.items():
             if lname in data:
                 continue
-            (src, lag), = node.sources  # every generator so far takes one input
-            x = delay(m, data[src], lag, name=f"{node.module or lname}_in")
-            xv = delay(m, valid[src], lag, name=f"{node.module or lname}_in_valid", reset_less=False)
+            tag = node.module or lname
+            xs = [delay(m, data[src], lag, name=f"{tag}_in{k}") for k, (src, lag) in enumerate(node.sources)]
+            src0, lag0 = node.sources[0]  # all inputs arrive together: any one's valid will do
+            xv = delay(m, valid[src0], lag0, name=f"{tag}_in_valid", reset_less=False)
             if node.component is None:  # wiring only
-                data[lname], valid[lname] = x, xv
+                data[lname], valid[lname] = xs[0], xv
                 continue
             comp = node.component
+            in_ports = ["in_data"] if len(xs) == 1 else [f"in_data_{k}" for k in range(len(xs))]
             if self._instances:
                 od = Signal(len(comp.out_data), name=f"{node.module}_out_data")
                 ov = Signal(name=f"{node.module}_out_valid")
-                ports = dict(i_in_data=x, i_in_valid=xv, o_out_data=od, o_out_valid=ov)
+                ports = {f"i_{p}": x for p, x in zip(in_ports, xs)}
+                ports.update(i_in_valid=xv, o_out_data=od, o_out_valid=ov)
                 if comp.latency > 0:
                     ports.update(i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"))
                 m.submodules[node.module] = Instance(node.module, **ports)
                 data[lname], valid[lname] = od, ov
             else:
                 m.submodules[node.module] = comp
-                m.d.comb += [comp.in_data.eq(x), comp.in_valid.eq(xv)]
+                m.d.comb += [getattr(comp, p).eq(x) for p, x in zip(in_ports, xs)]
+                m.d.comb += comp.in_valid.eq(xv)
                 data[lname], valid[lname] = comp.out_data, comp.out_valid
         outs = []
         out_valid = None

@@ -1,0 +1,79 @@
+"""Which generator builds which layer kind: the one table to extend when a layer kind is added.
+
+A factory takes the typed IR layer, the :class:`Source` of each of its inputs (in order)
+and the :class:`HwOptions`, and returns a ``wiring.Component`` with ``latency``, ``ii`` and
+``n_multipliers`` attributes and the ports ``in_valid``, ``out_data``, ``out_valid`` plus
+``in_data`` (one input) or ``in_data_0``, ``in_data_1``, ... (several inputs, all valid
+together).  Layer kinds that are pure wiring (Reshape) have no entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from amaranth.lib import wiring
+
+from .. import ir
+from ..fixed import FixedType
+from .activation import Activation
+from .dense import Dense
+
+__all__ = ["Source", "HwOptions", "GENERATORS", "WIRING_KINDS", "make_generator"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input of a layer as the hardware sees it: producer, element type and count."""
+
+    name: str
+    type: FixedType
+    size: int
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class HwOptions:
+    """Network-wide generator settings (pipelining knobs)."""
+
+    levels_per_stage: int = 2
+
+
+def _one_source(layer: ir.Layer, sources: list[Source]) -> Source:
+    if len(sources) != 1:
+        raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r} has {len(sources)} inputs "
+                            f"({', '.join(s.name for s in sources)}); it takes exactly one")
+    return sources[0]
+
+
+def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring.Component:
+    src = _one_source(layer, sources)
+    if src.size != layer.n_in:
+        raise ir.RtlnnError(
+            f"Dense layer {layer.name!r}: its input {src.name!r} has {src.size} elements but the weights "
+            f"expect {layer.n_in}; io_parallel Dense takes a flat vector (add a Flatten)")
+    return Dense(layer, src.type, levels_per_stage=options.levels_per_stage)
+
+
+def _activation(layer: ir.Activation, sources: list[Source], options: HwOptions) -> wiring.Component:
+    src = _one_source(layer, sources)
+    return Activation(layer, src.type, src.size)
+
+
+#: IR kind -> factory(layer, sources, options) -> Component
+GENERATORS: dict[str, Callable[[ir.Layer, list[Source], HwOptions], wiring.Component]] = {
+    "Dense": _dense,
+    "Activation": _activation,
+}
+
+#: IR kinds that cost no logic: their output is their (single) input, rearranged in place.
+WIRING_KINDS = ("Reshape",)
+
+
+def make_generator(layer: ir.Layer, sources: list[Source], options: HwOptions) -> wiring.Component:
+    factory = GENERATORS.get(layer.kind)
+    if factory is None:
+        supported = ", ".join(sorted(("Input",) + WIRING_KINDS + tuple(GENERATORS)))
+        raise ir.RtlnnError(f"layer {layer.name!r}: kind {layer.kind} has no io_parallel hardware generator yet "
+                            f"(supported: {supported})")
+    return factory(layer, sources, options)
