@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import os
 import re
+from pathlib import Path
 
+import numpy as np
 from amaranth.back import verilog
 
 from ..ir import RtlnnError
 
-__all__ = ["verilog_name", "is_verilog_name", "unique_name", "to_verilog", "VERILOG_KEYWORDS"]
+__all__ = ["verilog_name", "is_verilog_name", "unique_name", "to_verilog", "VERILOG_KEYWORDS", "fingerprint",
+           "cached_text", "cache_dir"]
 
 #: Verilog-2005 and SystemVerilog-2017 reserved words: never used as a module name.
 VERILOG_KEYWORDS = frozenset("""
@@ -66,3 +73,73 @@ def to_verilog(component, module_name: str) -> str:
     if not is_verilog_name(module_name):
         raise RtlnnError(f"module name {module_name!r} is not a Verilog identifier")
     return verilog.convert(component, name=module_name, emit_src=False)
+
+
+@functools.cache
+def _generator_version() -> str:
+    """A digest of the code that decides what Verilog is emitted: the generators, the number
+    definitions they follow, and the Amaranth version."""
+    import amaranth
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(amaranth.__version__.encode())
+    for path in sorted(list((root / "hw").glob("*.py")) + [root / "fixed.py", root / "arith.py", root / "ir.py"]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(*parts) -> str:
+    """A stable digest of plain data: dataclasses (layers), numpy arrays, FixedTypes, scalars."""
+    digest = hashlib.sha256(_generator_version().encode())
+
+    def feed(obj):
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            digest.update(type(obj).__name__.encode())
+            for f in dataclasses.fields(obj):
+                digest.update(f.name.encode())
+                feed(getattr(obj, f.name))
+        elif isinstance(obj, np.ndarray):
+            digest.update(f"{obj.dtype}{obj.shape}".encode())
+            digest.update(np.ascontiguousarray(obj).tobytes() if obj.dtype != object else repr(obj.tolist()).encode())
+        elif isinstance(obj, (list, tuple)):
+            digest.update(b"[")
+            for item in obj:
+                feed(item)
+            digest.update(b"]")
+        elif isinstance(obj, dict):
+            for k in sorted(obj):
+                feed(k)
+                feed(obj[k])
+        else:
+            digest.update(repr(obj).encode())
+        digest.update(b";")
+
+    for part in parts:
+        feed(part)
+    return digest.hexdigest()
+
+
+def cache_dir(kind: str) -> Path:
+    """``$RTLNN_CACHE_DIR/<kind>`` (default ``~/.cache/rtlnn/<kind>``)."""
+    root = os.environ.get("RTLNN_CACHE_DIR") or Path.home() / ".cache" / "rtlnn"
+    return Path(root) / kind
+
+
+def cached_text(key: str, make) -> str:
+    """``make()``'s text, remembered on disk under ``key``: emitting a large layer takes seconds,
+    re-emitting an unchanged one should not."""
+    path = cache_dir("verilog") / key[:2] / f"{key}.v"
+    try:
+        return path.read_text()
+    except OSError:
+        pass
+    text = make()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache is only slower
+    return text

@@ -27,7 +27,7 @@ from amaranth.lib.wiring import In, Out
 from .. import ir
 from ..fixed import FixedType
 from .generators import WIRING_KINDS, HwOptions, Source, make_generator
-from .emit import is_verilog_name, to_verilog, unique_name
+from .emit import cached_text, fingerprint, is_verilog_name, to_verilog, unique_name
 from .pipeline import delay
 
 __all__ = ["build_network", "NetworkDesign", "LayerInfo", "NetworkTop"]
@@ -177,6 +177,7 @@ class NetworkDesign:
     _nodes: dict = field(repr=False, default_factory=dict)
     _inputs: list = field(repr=False, default_factory=list)
     _outputs: list = field(repr=False, default_factory=list)
+    options: HwOptions = field(default_factory=HwOptions)
 
     @property
     def n_multipliers(self) -> int:
@@ -191,7 +192,9 @@ class NetworkDesign:
         files = {}
         for node in self._nodes.values():
             if node.make is not None:
-                files[f"{node.module}.v"] = to_verilog(node.make(), node.module)
+                key = fingerprint(node.module, node.layer, [self._nodes[src].type for src, _ in node.sources],
+                                  self.options)
+                files[f"{node.module}.v"] = cached_text(key, lambda node=node: to_verilog(node.make(), node.module))
         top = NetworkTop(self._nodes, self._inputs, self._outputs, self.latency, instances=True)
         files[f"{self.name}.v"] = to_verilog(top, self.name)
         return files
@@ -226,4 +229,4 @@ def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_s
     top = NetworkTop(nodes, inputs, list(graph.outputs), latency)
     _silence_unused(top)
     return NetworkDesign(name, top, latency, ii, infos, len(top.in_data), len(top.out_data),
-                         nodes, inputs, list(graph.outputs))
+                         nodes, inputs, list(graph.outputs), HwOptions(levels_per_stage=levels_per_stage))
