@@ -160,6 +160,15 @@ class RtlnnModel:
     def _store_simulation(self, report: SimulationReport) -> None:
         store_section(self.output_dir, "simulation", report.to_dict())
 
+    def build(self, board: str, toolchain: str | None = None, *, selftest: int | None = None, run: bool = True):
+        """Board build of the written design (written first if needed): see ``rtlnn build`` and
+        :func:`rtlnn.commands.build.build` (openXC7 plan + self-test, Vivado project + AXI IP, ECP5)."""
+        from .commands.build import build
+
+        if not (self.output_dir / "report.json").is_file():
+            self.write()
+        return build(self.output_dir, board=board, toolchain=toolchain, selftest=selftest, run=run)
+
     # ------------------------------------------------------------------ reports
     def report(self) -> dict:
         """The data of ``report.json`` (documented in the README; fields are only ever added)."""

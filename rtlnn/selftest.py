@@ -54,10 +54,11 @@ def _core_is_clocked(design_dir: Path, top: str) -> bool:
     return "clk" in ports
 
 
-def selftest_component(design_dir, *, n: int | None = DEFAULT_VECTORS, clk_freq: float, baud: int = DEFAULT_BAUD,
+def selftest_component(design_dir, *, n: int | None = None, clk_freq: float, baud: int = DEFAULT_BAUD,
                        corrupt: int | None = None, resend_cycles: int | None = None) -> SelfTest:
     """A :class:`SelfTest` around the design's written top module with its first ``n`` test vectors
-    (``None``: all of them). ``corrupt=k`` flips bit 0 of expected vector ``k`` (to see it fail)."""
+    (``None``: ``DEFAULT_VECTORS`` or all of them if fewer). ``corrupt=k`` flips bit 0 of expected
+    vector ``k`` (to see it fail)."""
     design_dir = Path(design_dir)
     report = load_report(design_dir)
     tb = design_dir / "tb"
@@ -66,7 +67,7 @@ def selftest_component(design_dir, *, n: int | None = DEFAULT_VECTORS, clk_freq:
     except FileNotFoundError:
         raise RtlnnError(f"self-test: {tb / 'meta.json'} is missing; write the design with test vectors") from None
     available = int(meta["n_vectors"])
-    count = available if n is None else int(n)
+    count = min(DEFAULT_VECTORS, available) if n is None else int(n)
     if count < 1:
         raise RtlnnError(f"self-test: the number of vectors must be at least 1, got {n!r}")
     if count > available:
@@ -126,7 +127,7 @@ class SelfTestResult:
         return asdict(self)
 
 
-def simulate_selftest(design_dir, *, n: int | None = DEFAULT_VECTORS, simulator: str = "icarus",
+def simulate_selftest(design_dir, *, n: int | None = None, simulator: str = "icarus",
                       corrupt: int | None = None, build_root=None) -> SelfTestResult:
     """Simulate the self-test wrapper of a written design and report its LEDs and UART line.
 
