@@ -65,7 +65,7 @@ def run_demo(output_dir="rtlnn_demo", *, n_vectors: int = 1000, simulator: str =
     ]
     for key in ("keras_float", "fixed_emulator", "rtl_simulation"):
         if key in accuracy:
-            lines.append(f"  accuracy {key:<14}{accuracy[key]:.4f}")
+            lines.append(f"  accuracy {key:<16} {accuracy[key]:.4f}")
     if "max_abs_error_fixed_vs_float" in accuracy:
         lines.append(f"  fixed vs float       argmax agreement {accuracy['argmax_agreement_fixed_vs_float']:.4f}, "
                      f"max |error| {accuracy['max_abs_error_fixed_vs_float']:.4f}")
