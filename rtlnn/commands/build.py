@@ -29,8 +29,8 @@ def build(design_dir, *, board: str, toolchain: str | None = None, selftest: int
 
         return build_openxc7(design_dir, b, n_vectors=selftest, run=run)
     if selftest is not None:
-        raise RtlnnError(f"--selftest applies to --toolchain openxc7 (the board self-test bitstream); "
-                         f"the {chain} build uses its own top (vivado: the AXI wrapper, nextpnr-ecp5: the timing harness)")
+        raise RtlnnError(f"--selftest applies to --toolchain openxc7 (the board self-test bitstream); the {chain} "
+                         "build uses its own top (vivado: the AXI wrapper, nextpnr-ecp5: the timing harness)")
     if chain == "vivado":
         from ..flows.vivado import build_vivado
 

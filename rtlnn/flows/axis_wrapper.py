@@ -21,7 +21,6 @@ takes one vector every ``ii`` cycles.  Inputs are registered once before the net
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass

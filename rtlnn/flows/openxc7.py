@@ -14,6 +14,7 @@ utilization and Fmax from nextpnr's log.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -216,8 +217,6 @@ def _flatten(utilization: dict, timing: dict) -> tuple[dict, dict]:
 def build_openxc7(design_dir, board, *, n_vectors: int | None = None, baud: int = DEFAULT_BAUD,
                   run: bool = True, dest=None) -> BuildResult:
     """Write the plan; run it when the openXC7 tools are installed (see the module doc)."""
-    import os
-
     design_dir = Path(design_dir)
     b = get_board(board)
     plan_dir = write_openxc7_plan(design_dir, b, n_vectors=n_vectors, baud=baud, dest=dest)
@@ -227,7 +226,8 @@ def build_openxc7(design_dir, board, *, n_vectors: int | None = None, baud: int 
     missing = [] if env_script else missing_tools(XRAY_TOOLS)
     if missing:
         result.missing_tools = missing
-        result.message = missing_tools_message(TOOLCHAIN, missing, plan_dir, COMMAND, install="openXC7 (yosys, nextpnr-xilinx, prjxray)")
+        result.message = missing_tools_message(TOOLCHAIN, missing, plan_dir, COMMAND,
+                                               install="openXC7 (yosys, nextpnr-xilinx, prjxray)")
     elif not run:
         result.message = f"{TOOLCHAIN}: build plan written to {plan_dir}; run `{COMMAND}` there"
     else:
