@@ -38,15 +38,18 @@ DEFAULT_PRECISION = "fixed<16,6>"
 #: hls4ml's "never use block RAM for weights" value, accepted as the only BramFactor for now.
 _BRAM_NEVER = 1_000_000_000
 
-_MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput"}
+_MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput", "FifoDepth"}
 _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace"}
-_STRATEGIES = {"latency": "Latency"}
+_STRATEGIES = {"latency": "Latency", "resource": "Resource"}
+_LAYER_KEYS = _LAYER_KEYS | {"FifoDepth"}
 
 #: Layer-type names a config may use (Keras class names, as in hls4ml) -> IR kinds.
 LAYER_TYPE_ALIASES = {
     "InputLayer": "Input",
     "Input": "Input",
     "Dense": "Dense",
+    "QDense": "Dense",
+    "QActivation": "Activation",
     "Activation": "Activation",
     "ReLU": "Activation",
     "Reshape": "Reshape",
@@ -171,15 +174,20 @@ def _check_entry(entry, where: str, allowed: set[str], kind: str | None) -> None
         elif key == "Strategy":
             if not isinstance(value, str) or value.lower() not in _STRATEGIES:
                 raise RtlnnError(
-                    f"config {where}.Strategy {value!r} is not supported; use 'Latency' "
-                    "('Resource' and shift-add strategies are not implemented yet)"
+                    f"config {where}.Strategy {value!r} is not supported; use 'Latency' (the default: "
+                    "weights as constants) or 'Resource' (weights in block RAM, multipliers time-shared)"
                 )
         elif key == "BramFactor":
             if value != _BRAM_NEVER:
                 raise RtlnnError(
-                    f"config {where}.BramFactor {value!r}: weights in block RAM come with the Resource "
-                    f"strategy, which is not implemented yet; remove the setting or use {_BRAM_NEVER}"
+                    f"config {where}.BramFactor {value!r}: rtlnn keeps every weight inside the design "
+                    "(Strategy 'Resource' stores them in block RAM); hls4ml's external weight ports for layers "
+                    f"above BramFactor are not supported; remove the setting or use {_BRAM_NEVER}"
                 )
+        elif key == "FifoDepth":  # io_stream: depth of the FIFO(s) after the layer, or 'auto' (sized by rtlnn)
+            if not (isinstance(value, str) and value.lower() == "auto") and (
+                    isinstance(value, bool) or not isinstance(value, int) or value < 2):
+                raise RtlnnError(f"config {where}.FifoDepth must be a whole number >= 2 or 'auto', not {value!r}")
         elif key in ("Trace", "TraceOutput"):
             if not isinstance(value, bool):
                 raise RtlnnError(f"config {where}.{key} must be true or false, not {value!r}")
@@ -237,5 +245,7 @@ def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[
             settings["strategy"] = _STRATEGIES[str(entry["Strategy"]).lower()]
         if "Trace" in entry:
             settings["trace"] = bool(entry["Trace"])
+        if "FifoDepth" in entry:
+            settings["fifo_depth"] = entry["FifoDepth"] if isinstance(entry["FifoDepth"], int) else "auto"
     settings["precision"] = precision
     return settings

@@ -37,6 +37,9 @@ class Layer:
 
     ``inputs`` names the layers whose outputs feed this one; ``shape`` is the output shape
     without the batch dimension; ``result_t`` the type of every output element.
+    ``quantizer_t`` holds the precisions the model's own quantizers fix (QKeras / HGQ
+    quantization-aware training), by precision name; ``"exact"`` means "no rounding here".
+    :mod:`rtlnn.passes.quantizers` applies them where the config does not name that layer.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Layer:
     reuse_factor: int = 1
     strategy: str = "Latency"
     trace: bool = False
+    quantizer_t: dict = field(default_factory=dict)
     kind: ClassVar[str] = "Layer"
 
     @property

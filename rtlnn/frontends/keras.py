@@ -100,6 +100,10 @@ def _load_keras_archive(path: str) -> KerasModel:
         raise RtlnnError(f"{path}: a damaged zip archive ({e}); expected a Keras 3 .keras file") from None
     if "config.json" not in names:
         raise RtlnnError(f"{path}: a zip archive without config.json, so not a Keras 3 .keras file")
+    from .keras_archive import archive_config, needs_own_reader, read_keras_archive
+
+    if needs_own_reader(archive_config(path)):  # QKeras layers: read without importing QKeras
+        return read_keras_archive(path)
     # TensorFlow's start-up chatter is not for users; oneDNN's reordered float sums are not wanted either
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

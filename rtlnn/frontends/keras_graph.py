@@ -8,6 +8,7 @@ configuration and the passes fill them.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -168,6 +169,8 @@ class _Converter:
     def run(self) -> ir.ModelGraph:
         for spec in _topological(self.km):
             handler = getattr(self, spec.class_name, None) if spec.class_name in SUPPORTED_LAYERS else None
+            if handler is None and spec.class_name in _qat_layers():
+                handler = functools.partial(_qat_layers()[spec.class_name], self)
             if handler is None:
                 hint = (
                     " (a nested model: build the model from its layers directly)"
@@ -187,6 +190,13 @@ class _Converter:
 
 
 SUPPORTED_LAYERS = ("InputLayer", "Dense", "Activation", "ReLU", "Dropout", "Flatten")
+
+
+def _qat_layers() -> dict:
+    """Quantization-aware layer classes (QKeras) -> handler(converter, spec), from their own module."""
+    from .qkeras import QKERAS_LAYERS
+
+    return QKERAS_LAYERS
 
 
 def _topological(km: KerasModel) -> list[KerasLayer]:

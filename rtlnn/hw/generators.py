@@ -18,6 +18,7 @@ from .. import ir
 from ..fixed import FixedType
 from .activation import Activation
 from .dense import Dense
+from .dense_resource import DenseResource
 
 __all__ = ["Source", "HwOptions", "GENERATORS", "WIRING_KINDS", "make_generator"]
 
@@ -52,6 +53,8 @@ def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring
         raise ir.RtlnnError(
             f"Dense layer {layer.name!r}: its input {src.name!r} has {src.size} elements but the weights "
             f"expect {layer.n_in}; io_parallel Dense takes a flat vector (add a Flatten)")
+    if str(layer.strategy).lower() == "resource":  # weights in a memory (block RAM), see dense_resource
+        return DenseResource(layer, src.type, levels_per_stage=options.levels_per_stage)
     return Dense(layer, src.type, levels_per_stage=options.levels_per_stage)
 
 
