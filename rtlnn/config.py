@@ -12,6 +12,15 @@ single type string (it then sets every precision of the layer except ``accum``) 
 with ``default``, ``weight``, ``bias``, ``accum``, ``result``.  An ``accum`` that is never
 given is derived so that the sum is exact.  Everything rtlnn does not support is an error:
 a config never silently means less than it says.
+
+Any precision may be ``"auto"`` (at any level, also as ``Model.Precision`` itself): the
+``auto_precision`` pass then derives it from the weights and the input ranges so that
+nothing overflows, with at most ``Model.Precision.maximum`` bits (default
+:data:`DEFAULT_MAX_PRECISION`; see :mod:`rtlnn.passes.auto_precision`).
+
+``LayerName.<layer>.OutputCast: "fixed<8,3,RND,SAT>"`` inserts an explicit Cast layer named
+``<layer>_cast`` after ``<layer>``: every reader of the layer (and the model output) reads
+the cast value instead.
 """
 
 from __future__ import annotations
@@ -26,20 +35,27 @@ from .fixed import FixedFormatError, FixedType, parse_type
 from .ir import ModelGraph, RtlnnError
 
 __all__ = [
+    "AUTO",
+    "DEFAULT_MAX_PRECISION",
     "DEFAULT_PRECISION",
     "LAYER_TYPE_ALIASES",
     "config_from_graph",
     "load_config",
     "validate_config",
     "resolve_layer_settings",
+    "max_precision",
 ]
 
 DEFAULT_PRECISION = "fixed<16,6>"
+#: A precision left to the auto_precision pass (held on a layer until that pass replaces it).
+AUTO = "auto"
+#: The widest type 'auto' chooses unless Model.Precision.maximum says otherwise.
+DEFAULT_MAX_PRECISION = "fixed<32,16>"
 #: hls4ml's "never use block RAM for weights" value, accepted as the only BramFactor for now.
 _BRAM_NEVER = 1_000_000_000
 
 _MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput", "FifoDepth"}
-_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace"}
+_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast"}
 _STRATEGIES = {"latency": "Latency", "resource": "Resource"}
 _LAYER_KEYS = _LAYER_KEYS | {"FifoDepth"}
 
@@ -54,6 +70,16 @@ LAYER_TYPE_ALIASES = {
     "ReLU": "Activation",
     "Reshape": "Reshape",
     "Flatten": "Reshape",
+    "BatchNormalization": "BatchNormalization",
+    "Merge": "Merge",
+    "Add": "Merge",
+    "Subtract": "Merge",
+    "Multiply": "Merge",
+    "Average": "Merge",
+    "Maximum": "Merge",
+    "Minimum": "Merge",
+    "Concatenate": "Concatenate",
+    "Cast": "Cast",
 }
 
 #: Precision names each IR kind has.
@@ -62,6 +88,10 @@ _PRECISION_KEYS = {
     "Dense": ("weight", "bias", "accum", "result"),
     "Activation": ("result",),
     "Reshape": (),
+    "BatchNormalization": ("scale", "bias", "result"),
+    "Merge": ("result",),
+    "Concatenate": ("result",),
+    "Cast": ("result",),
 }
 
 
@@ -89,15 +119,24 @@ def load_config(source: "str | Path | Mapping | None") -> dict:
 
 
 def config_from_graph(graph: ModelGraph, granularity: str = "model", default_precision: str = DEFAULT_PRECISION,
-                      default_reuse_factor: int = 1, default_strategy: str = "Latency") -> dict:
-    """A config with every setting spelled out at the requested granularity (model, type, name)."""
+                      default_reuse_factor: int = 1, default_strategy: str = "Latency",
+                      max_precision: str | None = None) -> dict:
+    """A config with every setting spelled out at the requested granularity (model, type, name).
+
+    ``default_precision="auto"`` leaves every precision to the auto_precision pass;
+    ``max_precision`` caps what 'auto' chooses (``Model.Precision.maximum``).
+    """
     granularity = granularity.lower()
     if granularity not in ("model", "type", "name"):
         raise RtlnnError(f"granularity {granularity!r} is not one of 'model', 'type', 'name'")
-    parse_type(default_precision)  # fail early on a malformed default
+    _parse(default_precision, "default_precision")  # fail early on a malformed default
+    model_precision: dict[str, Any] = {"default": default_precision}
+    if max_precision is not None:
+        _parse_maximum(max_precision, "max_precision")
+        model_precision["maximum"] = max_precision
     config: dict[str, Any] = {
         "Model": {
-            "Precision": {"default": default_precision},
+            "Precision": model_precision,
             "ReuseFactor": default_reuse_factor,
             "Strategy": default_strategy,
             "BramFactor": _BRAM_NEVER,
@@ -151,6 +190,9 @@ def validate_config(config: Mapping, graph: ModelGraph) -> None:
                 + ", ".join(sorted(LAYER_TYPE_ALIASES))
             )
         _check_entry(entry, f"LayerType.{tname}", _LAYER_KEYS, kind)
+        if "OutputCast" in entry:
+            raise RtlnnError(f"{_where('LayerType', tname)}.OutputCast: an output cast names one layer; "
+                             "set it under LayerName.<layer>.OutputCast")
     for lname, entry in (config.get("LayerName") or {}).items():
         if lname not in graph.layers:
             raise RtlnnError(
@@ -188,6 +230,11 @@ def _check_entry(entry, where: str, allowed: set[str], kind: str | None) -> None
             if not (isinstance(value, str) and value.lower() == "auto") and (
                     isinstance(value, bool) or not isinstance(value, int) or value < 2):
                 raise RtlnnError(f"config {where}.FifoDepth must be a whole number >= 2 or 'auto', not {value!r}")
+        elif key == "OutputCast":
+            t = _parse(value, f"{where}.OutputCast")
+            if t == AUTO:
+                raise RtlnnError(f"config {where}.OutputCast: a cast needs an explicit type such as 'fixed<8,3,RND,SAT>', "
+                                 "not 'auto'")
         elif key in ("Trace", "TraceOutput"):
             if not isinstance(value, bool):
                 raise RtlnnError(f"config {where}.{key} must be true or false, not {value!r}")
@@ -195,27 +242,51 @@ def _check_entry(entry, where: str, allowed: set[str], kind: str | None) -> None
 
 def _check_precision(value, where: str, kind: str | None) -> None:
     if isinstance(value, Mapping):
-        keys = ("default",) + (_PRECISION_KEYS[kind] if kind else ("weight", "bias", "accum", "result"))
+        # kind None is the Model level, which also holds the cap of 'auto' (maximum)
+        keys = ("default",) + (_PRECISION_KEYS[kind] if kind else ("weight", "bias", "scale", "accum", "result",
+                                                                     "maximum"))
         for pkey, ptype in value.items():
             if pkey not in keys:
-                raise RtlnnError(f"config {where}: unknown precision {pkey!r}; this layer has: {', '.join(keys)}")
-            _parse(ptype, f"{where}.{pkey}")
+                raise RtlnnError(f"config {where}: unknown precision {pkey!r}; this layer has: {', '.join(keys)}"
+                                 + ("; 'maximum' (the cap of 'auto') belongs in Model.Precision"
+                                    if pkey == "maximum" else ""))
+            if pkey == "maximum":
+                _parse_maximum(ptype, f"{where}.maximum")
+            else:
+                _parse(ptype, f"{where}.{pkey}")
     else:
         _parse(value, where)
 
 
-def _parse(text, where: str) -> FixedType:
-    if isinstance(text, str) and text.strip().lower() == "auto":
-        raise RtlnnError(f"config {where}: 'auto' precision inference is not implemented yet; give a type such as 'fixed<16,6>'")
+def _parse(text, where: str) -> "FixedType | str":
+    """A FixedType, or :data:`AUTO` for ``"auto"``."""
+    if isinstance(text, str) and text.strip().lower() == AUTO:
+        return AUTO
     try:
         return parse_type(text)
     except FixedFormatError as e:
         raise RtlnnError(f"config {where}: {e}") from None
 
 
+def _parse_maximum(text, where: str) -> FixedType:
+    t = _parse(text, where)
+    if t == AUTO:
+        raise RtlnnError(f"config {where}: the maximum of 'auto' must be an explicit type such as 'fixed<24,12>'")
+    return t
+
+
+def max_precision(config: Mapping) -> FixedType:
+    """The cap of 'auto' precisions: ``Model.Precision.maximum`` or :data:`DEFAULT_MAX_PRECISION`."""
+    p = (config.get("Model") or {}).get("Precision")
+    if isinstance(p, Mapping) and p.get("maximum") is not None:
+        return _parse_maximum(p["maximum"], "Model.Precision.maximum")
+    return parse_type(DEFAULT_MAX_PRECISION)
+
+
 def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[str, Any]:
     """The effective settings of one layer: ``precision`` (dict name -> FixedType or None),
-    ``reuse_factor``, ``strategy``, ``trace``; the most specific level wins."""
+    ``reuse_factor``, ``strategy``, ``trace``, ``output_cast`` (FixedType or None); the most specific
+    level wins.  A precision may be :data:`AUTO`."""
     model = config.get("Model", {}) or {}
     type_entries = [
         entry for tname, entry in (config.get("LayerType") or {}).items() if LAYER_TYPE_ALIASES.get(tname) == kind
@@ -248,4 +319,6 @@ def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[
         if "FifoDepth" in entry:
             settings["fifo_depth"] = entry["FifoDepth"] if isinstance(entry["FifoDepth"], int) else "auto"
     settings["precision"] = precision
+    cast = name_entry.get("OutputCast")
+    settings["output_cast"] = _parse(cast, f"LayerName.{layer_name}.OutputCast") if cast is not None else None
     return settings

@@ -23,6 +23,10 @@ __all__ = [
     "Dense",
     "Activation",
     "Reshape",
+    "Merge",
+    "Concatenate",
+    "BatchNormalization",
+    "Cast",
     "ModelGraph",
 ]
 
@@ -124,6 +128,56 @@ class Reshape(Layer):
     """A change of shape (Flatten, Reshape): row-major order is kept, so it costs no logic."""
 
     kind: ClassVar[str] = "Reshape"
+
+
+@dataclass(eq=False)
+class Merge(Layer):
+    """An elementwise merge of inputs of equal shape: ``op`` is one of
+    :data:`rtlnn.elementwise.MERGE_OPS` (add, subtract, multiply, average, maximum, minimum).
+    The exact result (see :mod:`rtlnn.elementwise`) is cast once to ``result_t``."""
+
+    op: str = "add"
+    kind: ClassVar[str] = "Merge"
+
+
+@dataclass(eq=False)
+class Concatenate(Layer):
+    """1-D inputs joined along the last axis, each cast to ``result_t``."""
+
+    axis: int = -1
+    kind: ClassVar[str] = "Concatenate"
+
+
+@dataclass(eq=False)
+class BatchNormalization(Layer):
+    """Inference-time batch normalization as a per-element ``x * scale + bias`` over the last
+    axis (``scale = gamma / sqrt(var + eps)``, ``bias = beta - mean * scale``, as hls4ml folds
+    it); exact product and sum, then one cast to ``result_t``."""
+
+    scale: np.ndarray = field(default_factory=lambda: np.zeros((0,)))
+    bias: np.ndarray = field(default_factory=lambda: np.zeros((0,)))
+    scale_t: FixedType | None = None
+    bias_t: FixedType | None = None
+    kind: ClassVar[str] = "BatchNormalization"
+
+    def precisions(self):
+        return {"scale": self.scale_t, "bias": self.bias_t, "result": self.result_t}
+
+    def scale_raw(self) -> np.ndarray:
+        return self.scale_t.quantize(self.scale)
+
+    def bias_raw(self) -> np.ndarray:
+        return self.bias_t.quantize(self.bias)
+
+    def copy(self):
+        return dataclasses.replace(self, inputs=list(self.inputs), scale=self.scale.copy(), bias=self.bias.copy())
+
+
+@dataclass(eq=False)
+class Cast(Layer):
+    """An explicit precision change: its input cast to ``result_t`` (rounding, then overflow)."""
+
+    kind: ClassVar[str] = "Cast"
 
 
 @dataclass

@@ -74,7 +74,10 @@ def test_yaml_file_and_hlsconfig_nesting(tmp_path):
     ({"LayerName": {"fc1": {"ReuseFactor": 0}}}, ["fc1", "ReuseFactor"]),
     ({"LayerName": {"fc1": {"ReuseFactor": 13}}}, ["fc1", "13", "1..12"]),
     ({"Model": {"BramFactor": 4}}, ["BramFactor", "Resource"]),
-    ({"Model": {"Precision": "auto"}}, ["auto"]),
+    ({"LayerName": {"fc1": {"Precision": {"maximum": "fixed<8,3>"}}}}, ["fc1", "maximum", "Model.Precision"]),
+    ({"Model": {"Precision": {"maximum": "auto"}}}, ["maximum", "explicit"]),
+    ({"LayerName": {"fc1": {"OutputCast": "auto"}}}, ["fc1", "OutputCast", "explicit"]),
+    ({"LayerType": {"Dense": {"OutputCast": "fixed<8,3>"}}}, ["LayerType", "OutputCast", "LayerName"]),
     ({"Backend": {}}, ["Backend"]),
 ])
 def test_unsupported_settings_are_errors_naming_the_place(cfg, words):

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from ..arith import dense_raw, relu_raw
+from ..elementwise import concatenate_raw, merge_raw, scale_shift_raw
 from ..ir import Activation, Dense, Input, Layer, ModelGraph, Reshape, RtlnnError
 
 __all__ = ["EMULATORS", "quantize_inputs", "run_raw", "to_float"]
@@ -55,12 +56,33 @@ def _reshape(layer: Reshape, srcs: list[Layer], vals: list[np.ndarray]) -> np.nd
     return vals[0].reshape((vals[0].shape[0],) + tuple(layer.shape))
 
 
+def _merge(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    return merge_raw(layer.op, vals, [s.result_t for s in srcs], layer.result_t)
+
+
+def _concatenate(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    return concatenate_raw(vals, [s.result_t for s in srcs], layer.result_t)
+
+
+def _batchnorm(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    return scale_shift_raw(vals[0], srcs[0].result_t, layer.scale_raw(), layer.scale_t, layer.bias_raw(),
+                           layer.bias_t, layer.result_t)
+
+
+def _cast(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    return layer.result_t.cast(vals[0], srcs[0].result_t)
+
+
 #: IR kind -> function(layer, input layers, their raw values) -> raw outputs (batch first).
 #: The one table to extend when a layer kind is added.
 EMULATORS: dict[str, Callable[[Layer, list[Layer], list[np.ndarray]], np.ndarray]] = {
     "Dense": _dense,
     "Activation": _activation,
     "Reshape": _reshape,
+    "Merge": _merge,
+    "Concatenate": _concatenate,
+    "BatchNormalization": _batchnorm,
+    "Cast": _cast,
 }
 
 

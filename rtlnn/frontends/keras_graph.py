@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .. import ir
+from ..elementwise import average_shift
 from ..ir import RtlnnError
 from .keras_model import KerasLayer, KerasModel, input_shape_of
 
@@ -165,6 +166,87 @@ class _Converter:
         self.graph.add(ir.Reshape(spec.name, [src], (math.prod(in_shape),)))
         self.alias[spec.name] = spec.name
 
+    def sources(self, spec: KerasLayer, at_least: int = 2) -> list[str]:
+        """The IR layers feeding a multi-input layer, in order."""
+        if len(spec.inbound) < at_least:
+            raise RtlnnError(f"{self.where(spec)} has {len(spec.inbound)} input(s); it needs at least {at_least}")
+        return [self.alias[name] for name in spec.inbound]
+
+    def BatchNormalization(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        in_shape = self.shape(src)
+        axis = spec.config.get("axis", -1)
+        axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
+        if len(in_shape) != 1 or axis not in (-1, 1):
+            raise RtlnnError(f"{self.where(spec)} normalizes axis {axis!r} of a tensor of shape {in_shape}; rtlnn "
+                             "supports BatchNormalization over the last axis of a 1-D tensor (after a Dense or Flatten)")
+        n = in_shape[0]
+        names = (["gamma"] if spec.config.get("scale", True) else []) + (["beta"] if spec.config.get("center", True) else [])
+        names += ["moving_mean", "moving_variance"]
+        if len(spec.weights) != len(names):
+            raise RtlnnError(f"{self.where(spec)} has {len(spec.weights)} weight arrays, expected {len(names)} "
+                             f"({', '.join(names)})")
+        w = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in zip(names, spec.weights)}
+        for k, v in w.items():
+            if v.shape != (n,):
+                raise RtlnnError(f"{self.where(spec)}: {k} has {v.size} values, expected {n}")
+        gamma = w.get("gamma", np.ones(n))
+        beta = w.get("beta", np.zeros(n))
+        scale = gamma / np.sqrt(w["moving_variance"] + float(spec.config.get("epsilon", 1e-3)))
+        bias = beta - w["moving_mean"] * scale
+        self.graph.add(ir.BatchNormalization(spec.name, [src], (n,), scale=scale, bias=bias))
+        self.alias[spec.name] = spec.name
+
+    def _merge(self, spec: KerasLayer, op: str) -> None:
+        srcs = self.sources(spec, 2)
+        shapes = [self.shape(s) for s in srcs]
+        if len(set(shapes)) != 1:
+            raise RtlnnError(f"{self.where(spec)} merges tensors of shapes {shapes}; rtlnn needs equal shapes "
+                             "(no broadcasting)")
+        if op == "subtract" and len(srcs) != 2:
+            raise RtlnnError(f"{self.where(spec)} has {len(srcs)} inputs; Subtract takes exactly 2")
+        if op == "average":
+            average_shift(len(srcs), self.where(spec))
+        self.graph.add(ir.Merge(spec.name, srcs, shapes[0], op=op))
+        self.alias[spec.name] = spec.name
+
+    def Add(self, spec): self._merge(spec, "add")
+    def Subtract(self, spec): self._merge(spec, "subtract")
+    def Multiply(self, spec): self._merge(spec, "multiply")
+    def Average(self, spec): self._merge(spec, "average")
+    def Maximum(self, spec): self._merge(spec, "maximum")
+    def Minimum(self, spec): self._merge(spec, "minimum")
+
+    def Concatenate(self, spec: KerasLayer) -> None:
+        srcs = self.sources(spec, 1)
+        shapes = [self.shape(s) for s in srcs]
+        axis = spec.config.get("axis", -1)
+        if any(len(sh) != 1 for sh in shapes) or axis not in (-1, 1):
+            raise RtlnnError(f"{self.where(spec)} concatenates shapes {shapes} along axis {axis}; rtlnn concatenates "
+                             "1-D tensors along the last axis (axis=-1): flatten the inputs first")
+        self.graph.add(ir.Concatenate(spec.name, srcs, (sum(sh[0] for sh in shapes),), axis=-1))
+        self.alias[spec.name] = spec.name
+
+    def Reshape(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        size = math.prod(self.shape(src))
+        target = [int(d) for d in spec.config.get("target_shape") or []]
+        if not target or target.count(-1) > 1 or any(d == 0 or d < -1 for d in target):
+            raise RtlnnError(f"{self.where(spec)} has target_shape {target}: give positive sizes (at most one -1)")
+        known = math.prod(d for d in target if d != -1)
+        if -1 in target:
+            if size % known:
+                raise RtlnnError(f"{self.where(spec)}: {size} elements do not fill target_shape {target}")
+            target[target.index(-1)] = size // known
+        if math.prod(target) != size:
+            raise RtlnnError(f"{self.where(spec)}: target_shape {target} holds {math.prod(target)} elements, "
+                             f"its input {size}")
+        if tuple(target) == self.shape(src):
+            self.alias[spec.name] = src
+            return
+        self.graph.add(ir.Reshape(spec.name, [src], tuple(target)))
+        self.alias[spec.name] = spec.name
+
     # ------------------------------------------------------------ driver
     def run(self) -> ir.ModelGraph:
         for spec in _topological(self.km):
@@ -189,7 +271,8 @@ class _Converter:
         return self.graph
 
 
-SUPPORTED_LAYERS = ("InputLayer", "Dense", "Activation", "ReLU", "Dropout", "Flatten")
+SUPPORTED_LAYERS = ("InputLayer", "Dense", "Activation", "ReLU", "Dropout", "Flatten", "BatchNormalization", "Add",
+                    "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Reshape")
 
 
 def _qat_layers() -> dict:

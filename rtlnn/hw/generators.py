@@ -19,6 +19,9 @@ from ..fixed import FixedType
 from .activation import Activation
 from .dense import Dense
 from .dense_resource import DenseResource
+from .cast_layer import make_cast
+from .merge import make_concatenate, make_merge
+from .scale_shift import make_batchnorm
 
 __all__ = ["Source", "HwOptions", "GENERATORS", "WIRING_KINDS", "make_generator"]
 
@@ -67,6 +70,10 @@ def _activation(layer: ir.Activation, sources: list[Source], options: HwOptions)
 GENERATORS: dict[str, Callable[[ir.Layer, list[Source], HwOptions], wiring.Component]] = {
     "Dense": _dense,
     "Activation": _activation,
+    "Merge": make_merge,
+    "Concatenate": make_concatenate,
+    "BatchNormalization": make_batchnorm,
+    "Cast": make_cast,
 }
 
 #: IR kinds that cost no logic: their output is their (single) input, rearranged in place.
