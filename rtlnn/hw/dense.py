@@ -170,12 +170,26 @@ class Dense(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        rf, sch = self.reuse_factor, self.schedule
-        in_w, res_w = self.in_t.width, self.result_t.width
-        x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
+        prods, acc_phase = self._multipliers(m)
+        self._sum_and_output(m, prods, acc_phase)
+        # Valid pipeline: out_valid is in_valid delayed by exactly `latency` cycles.
+        m.d.comb += self.out_valid.eq(delay(m, self.in_valid, self.latency, name="valid", reset_less=False))
+        return m
 
-        def element(vec, i):
-            return vec[i * in_w:(i + 1) * in_w].as_signed() if self.in_t.signed else vec[i * in_w:(i + 1) * in_w]
+    def _element(self, vec, i):
+        in_w = self.in_t.width
+        return vec[i * in_w:(i + 1) * in_w].as_signed() if self.in_t.signed else vec[i * in_w:(i + 1) * in_w]
+
+    def _multipliers(self, m):
+        """The multipliers and their registered products cast to ``accum_t``: returns
+        ``(products, phase)`` where ``phase`` (None at RF 1) is the phase whose product the
+        registers hold (it selects the accumulator updates).  Subclasses change where the
+        operands come from (:mod:`rtlnn.hw.dense_resource`)."""
+        rf, sch = self.reuse_factor, self.schedule
+        in_w = self.in_t.width
+        x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
+        element = self._element
+        phase_d = None
 
         # Phase counter: in_valid forces phase 0, then it free-runs modulo RF.
         if rf > 1:
@@ -217,6 +231,11 @@ class Dense(wiring.Component):
             pc = Signal(shape_of(self.accum_t), name=f"prod_{mlt}_acc")  # one cast, many readers
             m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
             prods.append(pc)
+        return prods, phase_d
+
+    def _sum_and_output(self, m, prods, phase_d):
+        """Partial accumulators (updated by ``phase_d``), adder trees, casts, output register."""
+        sch, res_w = self.schedule, self.result_t.width
 
         # Partial accumulators and the terms of each output.
         acc_shape = shape_of(self.accum_t)
@@ -262,7 +281,3 @@ class Dense(wiring.Component):
         out = Signal(self.n_out * res_w, name="out", reset_less=True)
         m.d.sync += out.eq(Cat(*[r.as_unsigned()[:res_w] for r in results]))
         m.d.comb += self.out_data.eq(out)
-
-        # Valid pipeline: out_valid is in_valid delayed by exactly `latency` cycles.
-        m.d.comb += self.out_valid.eq(delay(m, self.in_valid, self.latency, name="valid", reset_less=False))
-        return m

@@ -1,0 +1,120 @@
+"""A Dense layer with the ``Resource`` strategy: weights in a memory, multipliers time-shared.
+
+Same arithmetic, product schedule, partial accumulators and adder trees as the ``Latency``
+:class:`~rtlnn.hw.dense.Dense` (this class only changes where the multiplier operands come
+from), so it is bit-exact with :func:`rtlnn.arith.dense_raw` by the same argument.
+
+Weights.  Product ``p`` of the schedule runs on multiplier ``p // RF`` in phase ``p % RF``;
+word ``t`` of the weight memory holds, side by side, the weight every multiplier uses in
+phase ``t`` (multiplier 0 in the low bits): ``RF`` words of ``n_multipliers * weight
+width`` bits.  The memory has one synchronous read port — the structure block RAM
+implements — and carries ``rom_style`` (``"block"`` for RF >= 2; a one-word memory is a
+set of constants and is left to the fabric as ``"distributed"``), which Yosys and Vivado
+both honour.
+
+Timing.  The cycle ``in_valid`` is high (phase 0) the input is captured in ``x_reg`` and
+the memory is addressed with phase 0; the weights of phase ``t`` come out of the memory
+one cycle after their address, and both operands are then read from registers (the
+input operand through a constant-select mux over ``x_reg``, as in Latency).  So the whole
+multiply-accumulate runs one cycle behind Latency's: latency = RF + T + 2, II = RF, with
+``ceil(P / RF)`` multipliers for P nonzero weights (RF from 1 to P: one multiplier per
+output at RF = n_in, a single multiplier at RF = P).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Signal, unsigned
+from amaranth.lib.memory import Memory
+
+from .. import ir
+from ..fixed import FixedType
+from .cast import cast, shape_of
+from .dense import Dense
+
+__all__ = ["DenseResource", "weight_words"]
+
+
+def weight_words(schedule, weight_t: FixedType) -> list[int]:
+    """The weight memory's contents: word ``t`` = every multiplier's weight in phase ``t``."""
+    width = weight_t.width
+    mask = (1 << width) - 1
+    words = []
+    for t in range(schedule.reuse_factor):
+        word = 0
+        for mlt in range(schedule.n_multipliers):
+            p = schedule.product(mlt, t)
+            if p is not None:
+                word |= (p[2] & mask) << (mlt * width)
+        words.append(word)
+    return words
+
+
+class DenseResource(Dense):
+    """One ``ir.Dense`` layer with its weights in a memory (see the module doc).
+
+    Same ports and attributes as :class:`~rtlnn.hw.dense.Dense`, plus ``rom_style`` and
+    ``weight_memory_bits`` (the memory's size, for reports).
+    """
+
+    strategy = "Resource"
+
+    def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2):
+        super().__init__(layer, in_t, levels_per_stage=levels_per_stage)
+        self.latency += 1  # the weight memory's read register
+        self.rom_style = "block" if self.reuse_factor > 1 else "distributed"
+        self.words = weight_words(self.schedule, self.weight_t)
+        self.word_width = max(1, self.n_multipliers * self.weight_t.width)
+        self.weight_memory_bits = self.word_width * self.reuse_factor
+
+    def _multipliers(self, m):
+        rf, sch = self.reuse_factor, self.schedule
+        ww = self.weight_t.width
+        x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
+
+        x_reg = Signal(len(self.in_data), name="x_reg", reset_less=True)
+        with m.If(self.in_valid):
+            m.d.sync += x_reg.eq(self.in_data)
+        mem = Memory(shape=unsigned(self.word_width), depth=rf, init=self.words,
+                     attrs={"rom_style": self.rom_style})
+        m.submodules.weights = mem
+        rd = mem.read_port(domain="sync")
+
+        phase_d = phase_dd = None
+        if rf > 1:
+            # The address is the phase: in_valid forces 0, then it free-runs modulo RF.
+            count = Signal(range(rf), name="count", reset_less=True)
+            phase = Signal(range(rf), name="phase")
+            m.d.comb += phase.eq(count)
+            with m.If(self.in_valid):
+                m.d.comb += phase.eq(0)
+            m.d.sync += count.eq(phase + 1)
+            with m.If(phase == rf - 1):
+                m.d.sync += count.eq(0)
+            m.d.comb += rd.addr.eq(phase)
+            phase_d = Signal(range(rf), name="phase_d", reset_less=True)  # phase of the memory's data
+            phase_dd = Signal(range(rf), name="phase_dd", reset_less=True)  # phase of the products
+            m.d.sync += [phase_d.eq(phase), phase_dd.eq(phase_d)]
+
+        p_shape = shape_of(self.product_t)
+        prods = []
+        for mlt in range(sch.n_multipliers):
+            b = rd.data[mlt * ww:(mlt + 1) * ww]
+            b = b.as_signed() if self.weight_t.signed else b
+            a = Signal(x_shape, name=f"mul_{mlt}_x")
+            if rf == 1:
+                m.d.comb += a.eq(self._element(x_reg, sch.product(mlt, 0)[1]))
+            else:
+                with m.Switch(phase_d):
+                    for t in range(rf):
+                        p = sch.product(mlt, t)
+                        if p is not None:
+                            with m.Case(t):
+                                m.d.comb += a.eq(self._element(x_reg, p[1]))
+            bw = Signal(w_shape, name=f"mul_{mlt}_w")
+            m.d.comb += bw.eq(b)
+            prod = Signal(p_shape, name=f"prod_{mlt}", reset_less=True)
+            m.d.sync += prod.eq(a * bw)
+            pc = Signal(shape_of(self.accum_t), name=f"prod_{mlt}_acc")
+            m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
+            prods.append(pc)
+        return prods, phase_dd
