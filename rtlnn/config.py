@@ -80,6 +80,29 @@ LAYER_TYPE_ALIASES = {
     "Minimum": "Merge",
     "Concatenate": "Concatenate",
     "Cast": "Cast",
+    # convolutional kinds (rtlnn/ir_cnn.py); hls4ml's own class names are accepted too
+    "Conv1D": "Conv1D",
+    "Conv2D": "Conv2D",
+    "DepthwiseConv1D": "DepthwiseConv1D",
+    "DepthwiseConv2D": "DepthwiseConv2D",
+    "MaxPooling1D": "Pooling1D",
+    "AveragePooling1D": "Pooling1D",
+    "Pooling1D": "Pooling1D",
+    "MaxPooling2D": "Pooling2D",
+    "AveragePooling2D": "Pooling2D",
+    "Pooling2D": "Pooling2D",
+    "GlobalMaxPooling1D": "GlobalPooling1D",
+    "GlobalAveragePooling1D": "GlobalPooling1D",
+    "GlobalPooling1D": "GlobalPooling1D",
+    "GlobalMaxPooling2D": "GlobalPooling2D",
+    "GlobalAveragePooling2D": "GlobalPooling2D",
+    "GlobalPooling2D": "GlobalPooling2D",
+    "ZeroPadding1D": "ZeroPadding1D",
+    "ZeroPadding2D": "ZeroPadding2D",
+    "Cropping1D": "Cropping1D",
+    "Cropping2D": "Cropping2D",
+    "UpSampling1D": "UpSampling1D",
+    "UpSampling2D": "UpSampling2D",
 }
 
 #: Precision names each IR kind has.
@@ -92,6 +115,20 @@ _PRECISION_KEYS = {
     "Merge": ("result",),
     "Concatenate": ("result",),
     "Cast": ("result",),
+    "Conv1D": ("weight", "bias", "accum", "result"),
+    "Conv2D": ("weight", "bias", "accum", "result"),
+    "DepthwiseConv1D": ("weight", "bias", "accum", "result"),
+    "DepthwiseConv2D": ("weight", "bias", "accum", "result"),
+    "Pooling1D": ("result",),
+    "Pooling2D": ("result",),
+    "GlobalPooling1D": ("result",),
+    "GlobalPooling2D": ("result",),
+    "ZeroPadding1D": (),  # data movement: the input's type
+    "ZeroPadding2D": (),
+    "Cropping1D": (),
+    "Cropping2D": (),
+    "UpSampling1D": (),
+    "UpSampling2D": (),
 }
 
 

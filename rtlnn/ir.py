@@ -228,3 +228,10 @@ class ModelGraph:
 
     def copy(self) -> "ModelGraph":
         return ModelGraph({n: l.copy() for n, l in self.layers.items()}, list(self.outputs), self.name)
+
+
+# The convolutional layer kinds live in their own module; they are part of the IR.
+from .ir_cnn import *  # noqa: E402,F401,F403
+from .ir_cnn import __all__ as _cnn_all  # noqa: E402
+
+__all__ += _cnn_all

@@ -13,6 +13,7 @@ import numpy as np
 from ..arith import dense_raw, relu_raw
 from ..elementwise import concatenate_raw, merge_raw, scale_shift_raw
 from ..ir import Activation, Dense, Input, Layer, ModelGraph, Reshape, RtlnnError
+from .cnn import CNN_EMULATORS
 
 __all__ = ["EMULATORS", "quantize_inputs", "run_raw", "to_float"]
 
@@ -83,6 +84,7 @@ EMULATORS: dict[str, Callable[[Layer, list[Layer], list[np.ndarray]], np.ndarray
     "Concatenate": _concatenate,
     "BatchNormalization": _batchnorm,
     "Cast": _cast,
+    **CNN_EMULATORS,  # convolutions, pooling, padding, cropping, upsampling (emulate/cnn.py)
 }
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from .. import ir
 from ..elementwise import average_shift
 from ..ir import RtlnnError
+from .keras_cnn import CNN_LAYERS, CnnConverter
 from .keras_model import KerasLayer, KerasModel, input_shape_of
 
 __all__ = ["graph_from_keras", "SUPPORTED_LAYERS", "SUPPORTED_ACTIVATIONS"]
@@ -39,7 +40,7 @@ def activation_name(value) -> str:
     return str(value)
 
 
-class _Converter:
+class _Converter(CnnConverter):
     def __init__(self, km: KerasModel):
         self.km = km
         self.graph = ir.ModelGraph(name=km.name)
@@ -272,7 +273,7 @@ class _Converter:
 
 
 SUPPORTED_LAYERS = ("InputLayer", "Dense", "Activation", "ReLU", "Dropout", "Flatten", "BatchNormalization", "Add",
-                    "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Reshape")
+                    "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Reshape") + CNN_LAYERS
 
 
 def _qat_layers() -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ir import Dense, ModelGraph, RtlnnError
+from ..ir import Conv2D, Dense, ModelGraph, RtlnnError
 
 
 def check_reuse_factors(graph: ModelGraph) -> ModelGraph:
@@ -12,7 +12,7 @@ def check_reuse_factors(graph: ModelGraph) -> ModelGraph:
     Layers without multipliers run at II 1 whatever their reuse factor says.
     """
     for layer in graph:
-        if isinstance(layer, Dense):
+        if isinstance(layer, (Dense, Conv2D)):  # a convolution's products are per output pixel
             products = layer.n_products()
             top = max(products, 1)
             if not 1 <= layer.reuse_factor <= top:
