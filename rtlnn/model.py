@@ -169,6 +169,15 @@ class RtlnnModel:
             self.write()
         return build(self.output_dir, board=board, toolchain=toolchain, selftest=selftest, run=run)
 
+    def synthesize(self, part: str | None = None, board=None, **kwargs):
+        """Yosys synthesis of the written design (written first if needed) for ``part`` or ``board``
+        (default: this model's part): see :func:`rtlnn.flows.yosys_synth.synthesize`."""
+        from .flows.yosys_synth import synthesize
+
+        if not (self.output_dir / "report.json").is_file():
+            self.write()
+        return synthesize(self.output_dir, part=part if part or board else self.part, board=board, **kwargs)
+
     # ------------------------------------------------------------------ reports
     def report(self) -> dict:
         """The data of ``report.json`` (documented in the README; fields are only ever added)."""
