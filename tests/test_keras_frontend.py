@@ -681,8 +681,8 @@ class TestKerasModels:
         _raises("layer 'd' \\(Dense\\).*2-D tensor of shape \\(3, 4\\)", graph_from_keras, load_keras(model))
 
     def test_unsupported_keras_layer(self, keras):
-        model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(name="bn")])
-        _raises("layer 'bn' \\(BatchNormalization\\).*not supported", graph_from_keras, load_keras(model))
+        model = keras.Sequential([keras.Input((4,)), keras.layers.LayerNormalization(name="ln")])
+        _raises("layer 'ln' \\(LayerNormalization\\).*not supported", graph_from_keras, load_keras(model))
 
     def test_damaged_keras_archive(self, sequential_model, tmp_path):
         path = tmp_path / "damaged.keras"
