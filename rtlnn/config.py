@@ -58,6 +58,19 @@ _MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutpu
 _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast"}
 _STRATEGIES = {"latency": "Latency", "resource": "Resource"}
 _LAYER_KEYS = _LAYER_KEYS | {"FifoDepth"}
+#: Table and softmax settings of a layer (hls4ml's names) -> the IR kinds that have them.
+#: ``table_t`` / ``exp_table_t`` / ``inv_table_t`` are the same as ``Precision.table`` / ... .
+_TABLE_KEYS = {
+    "table_size": ("Activation", "Softmax"),
+    "table_range": ("Activation", "Softmax"),
+    "implementation": ("Softmax",),
+    "table_t": ("Activation",),
+    "exp_table_t": ("Softmax",),
+    "inv_table_t": ("Softmax",),
+}
+_LAYER_KEYS = _LAYER_KEYS | set(_TABLE_KEYS)
+#: Precisions set only when named (a layer's ``default`` leaves them to their own defaults).
+EXPLICIT_PRECISIONS = ("accum", "table", "param", "exp_table", "inv_table")
 
 #: Layer-type names a config may use (Keras class names, as in hls4ml) -> IR kinds.
 LAYER_TYPE_ALIASES = {
@@ -68,6 +81,11 @@ LAYER_TYPE_ALIASES = {
     "QActivation": "Activation",
     "Activation": "Activation",
     "ReLU": "Activation",
+    "LeakyReLU": "Activation",
+    "ELU": "Activation",
+    "ThresholdedReLU": "Activation",
+    "PReLU": "PReLU",
+    "Softmax": "Softmax",
     "Reshape": "Reshape",
     "Flatten": "Reshape",
     "BatchNormalization": "BatchNormalization",
@@ -109,7 +127,9 @@ LAYER_TYPE_ALIASES = {
 _PRECISION_KEYS = {
     "Input": ("result",),
     "Dense": ("weight", "bias", "accum", "result"),
-    "Activation": ("result",),
+    "Activation": ("result", "table", "param"),
+    "PReLU": ("result", "param"),
+    "Softmax": ("result", "exp_table", "inv_table"),
     "Reshape": (),
     "BatchNormalization": ("scale", "bias", "result"),
     "Merge": ("result",),
@@ -186,7 +206,7 @@ def config_from_graph(graph: ModelGraph, granularity: str = "model", default_pre
             keys = _PRECISION_KEYS[layer.kind]
             if not keys or layer.kind in types:
                 continue
-            entry: dict[str, Any] = {"Precision": {k: default_precision for k in keys if k != "accum"}}
+            entry: dict[str, Any] = {"Precision": {k: default_precision for k in keys if k not in EXPLICIT_PRECISIONS}}
             if layer.kind == "Dense":
                 entry["ReuseFactor"] = default_reuse_factor
             types[layer.kind] = entry
@@ -197,7 +217,7 @@ def config_from_graph(graph: ModelGraph, granularity: str = "model", default_pre
             keys = _PRECISION_KEYS[layer.kind]
             if not keys:
                 continue
-            entry = {"Precision": {k: default_precision for k in keys if k != "accum"}, "Trace": False}
+            entry = {"Precision": {k: default_precision for k in keys if k not in EXPLICIT_PRECISIONS}, "Trace": False}
             if layer.kind == "Dense":
                 entry["ReuseFactor"] = default_reuse_factor
                 entry["Strategy"] = default_strategy
@@ -272,9 +292,33 @@ def _check_entry(entry, where: str, allowed: set[str], kind: str | None) -> None
             if t == AUTO:
                 raise RtlnnError(f"config {where}.OutputCast: a cast needs an explicit type such as 'fixed<8,3,RND,SAT>', "
                                  "not 'auto'")
+        elif key in _TABLE_KEYS:
+            _check_table_setting(key, value, where, kind)
         elif key in ("Trace", "TraceOutput"):
             if not isinstance(value, bool):
                 raise RtlnnError(f"config {where}.{key} must be true or false, not {value!r}")
+
+
+def _check_table_setting(key: str, value, where: str, kind: str | None) -> None:
+    from .activations import SOFTMAX_IMPLEMENTATIONS
+    from .tables import check_table_size
+
+    kinds = _TABLE_KEYS[key]
+    if kind not in kinds:
+        raise RtlnnError(f"config {where}.{key}: only {' and '.join(kinds)} layers have this setting; remove it here")
+    if key == "table_size":
+        check_table_size(value, f"config {where}")
+    elif key == "table_range":
+        ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        if not ok or not value[0] < value[1]:
+            raise RtlnnError(f"config {where}.table_range must be [lo, hi] with lo < hi (e.g. [-8, 8]), not {value!r}")
+    elif key == "implementation":
+        if not isinstance(value, str) or value.lower() not in SOFTMAX_IMPLEMENTATIONS:
+            raise RtlnnError(f"config {where}.implementation {value!r} is not one of "
+                             f"{', '.join(SOFTMAX_IMPLEMENTATIONS)} (stable is the default)")
+    else:
+        _parse(value, f"{where}.{key}")
 
 
 def _check_precision(value, where: str, kind: str | None) -> None:
@@ -343,7 +387,7 @@ def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[
                 t = _parse(ptype, f"{where}.Precision.{pkey}")
                 if pkey == "default":
                     for k in keys:
-                        if k != "accum":
+                        if k not in EXPLICIT_PRECISIONS:
                             precision[k] = t
                 elif pkey in precision:
                     precision[pkey] = t
@@ -353,6 +397,11 @@ def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[
             settings["strategy"] = _STRATEGIES[str(entry["Strategy"]).lower()]
         if "Trace" in entry:
             settings["trace"] = bool(entry["Trace"])
+        for key in _TABLE_KEYS:
+            if key in entry and key.endswith("_t"):
+                precision[key[:-2]] = _parse(entry[key], f"{where}.{key}")
+            elif key in entry:
+                settings.setdefault("tables", {})[key] = entry[key]
         if "FifoDepth" in entry:
             settings["fifo_depth"] = entry["FifoDepth"] if isinstance(entry["FifoDepth"], int) else "auto"
     settings["precision"] = precision

@@ -22,6 +22,8 @@ __all__ = [
     "Input",
     "Dense",
     "Activation",
+    "PReLU",
+    "Softmax",
     "Reshape",
     "Merge",
     "Concatenate",
@@ -117,10 +119,60 @@ class Dense(Layer):
 
 @dataclass(eq=False)
 class Activation(Layer):
-    """An elementwise function (``linear``, ``relu``) followed by a cast to ``result_t``."""
+    """An elementwise function followed by a cast to ``result_t`` (functions and their
+    arithmetic: :mod:`rtlnn.activations`).
+
+    ``params`` holds the function's constants by Keras name (``alpha``, ``max_value``,
+    ``negative_slope``, ``threshold``, ``theta``, ``slope``, ``shift``), quantized to
+    ``param_t``; table-driven functions (sigmoid, tanh, ...) read a table of ``table_size``
+    entries of ``table_t`` covering inputs ``table_range`` = ``(lo, hi)``.
+    """
 
     function: str = "linear"
+    params: dict = field(default_factory=dict)
+    param_t: FixedType | None = None
+    table_t: FixedType | None = None
+    table_size: int | None = None
+    table_range: tuple | None = None
     kind: ClassVar[str] = "Activation"
+
+    def precisions(self):
+        return {"result": self.result_t, "table": self.table_t, "param": self.param_t}
+
+    def copy(self):
+        return dataclasses.replace(self, inputs=list(self.inputs), params=dict(self.params))
+
+
+@dataclass(eq=False)
+class PReLU(Layer):
+    """``x`` where ``x >= 0``, else ``alpha * x`` with a learned ``alpha`` per element
+    (broadcast from Keras' per-channel shape), quantized to ``param_t``."""
+
+    alpha: np.ndarray = field(default_factory=lambda: np.zeros((0,)))
+    param_t: FixedType | None = None
+    kind: ClassVar[str] = "PReLU"
+
+    def precisions(self):
+        return {"result": self.result_t, "param": self.param_t}
+
+    def copy(self):
+        return dataclasses.replace(self, inputs=list(self.inputs), alpha=np.array(self.alpha, copy=True))
+
+
+@dataclass(eq=False)
+class Softmax(Layer):
+    """Softmax over the last axis, as hls4ml's ``implementation`` = ``stable`` (the default),
+    ``latency``, ``legacy`` or ``argmax`` (arithmetic: :mod:`rtlnn.activations`)."""
+
+    implementation: str = "stable"
+    table_size: int | None = None
+    table_range: tuple | None = None
+    exp_table_t: FixedType | None = None
+    inv_table_t: FixedType | None = None
+    kind: ClassVar[str] = "Softmax"
+
+    def precisions(self):
+        return {"result": self.result_t, "exp_table": self.exp_table_t, "inv_table": self.inv_table_t}
 
 
 @dataclass(eq=False)

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..activations import activation_plan, prelu_plan, softmax_plan
 from ..arith import dense_raw, relu_raw
 from ..elementwise import concatenate_raw, merge_raw, scale_shift_raw
 from ..ir import Activation, Dense, Input, Layer, ModelGraph, Reshape, RtlnnError
@@ -46,11 +47,16 @@ def _dense(layer: Dense, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarra
 
 
 def _activation(layer: Activation, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
-    if layer.function == "relu":
-        return relu_raw(vals[0], srcs[0].result_t, layer.result_t)
-    if layer.function == "linear":
-        return layer.result_t.cast(vals[0], srcs[0].result_t)
-    raise RtlnnError(f"layer {layer.name!r}: activation {layer.function!r} has no emulation")
+    return activation_plan(layer, srcs[0].result_t).apply(vals[0])
+
+
+def _prelu(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    return prelu_plan(layer, srcs[0].result_t).apply(vals[0])
+
+
+def _softmax(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    x = vals[0].reshape(vals[0].shape[0], -1)  # softmax over the last axis of a 1-D layer
+    return softmax_plan(layer, srcs[0].result_t, x.shape[1]).apply(x).reshape(vals[0].shape)
 
 
 def _reshape(layer: Reshape, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
@@ -79,6 +85,8 @@ def _cast(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
 EMULATORS: dict[str, Callable[[Layer, list[Layer], list[np.ndarray]], np.ndarray]] = {
     "Dense": _dense,
     "Activation": _activation,
+    "PReLU": _prelu,
+    "Softmax": _softmax,
     "Reshape": _reshape,
     "Merge": _merge,
     "Concatenate": _concatenate,

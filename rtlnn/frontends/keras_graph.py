@@ -21,7 +21,23 @@ from .keras_model import KerasLayer, KerasModel, input_shape_of
 
 __all__ = ["graph_from_keras", "SUPPORTED_LAYERS", "SUPPORTED_ACTIVATIONS"]
 
-SUPPORTED_ACTIVATIONS = ("linear", "relu")
+#: Keras activation names -> (IR function, params); "softmax" becomes a Softmax layer.
+KERAS_ACTIVATIONS = {
+    "linear": ("linear", {}),
+    "relu": ("relu", {}),
+    "relu6": ("relu6", {}),
+    "leaky_relu": ("leaky_relu", {"alpha": 0.2}),  # keras.activations.leaky_relu's default slope
+    "elu": ("elu", {"alpha": 1.0}),
+    "selu": ("selu", {}),
+    "sigmoid": ("sigmoid", {}),
+    "tanh": ("tanh", {}),
+    "softplus": ("softplus", {}),
+    "softsign": ("softsign", {}),
+    "hard_sigmoid": ("hard_sigmoid", {"slope": 1.0 / 6.0, "shift": 0.5}),  # Keras 3: relu6(x + 3) / 6
+    "hard_tanh": ("hard_tanh", {}),
+    "softmax": ("softmax", {}),
+}
+SUPPORTED_ACTIVATIONS = tuple(KERAS_ACTIVATIONS)
 
 
 def activation_name(value) -> str:
@@ -76,6 +92,14 @@ class _Converter(CnnConverter):
                 f"{', '.join(SUPPORTED_ACTIVATIONS)}"
             )
 
+    def activation_layer(self, name: str, src: str, function: str) -> ir.Layer:
+        """The IR layer of a Keras activation function applied to ``src`` (Softmax for softmax)."""
+        shape = self.shape(src)
+        if function == "softmax":
+            return ir.Softmax(name, [src], shape)
+        fn, params = KERAS_ACTIVATIONS[function]
+        return ir.Activation(name, [src], shape, function=fn, params=dict(params))
+
     # ------------------------------------------------------------ layers
     def InputLayer(self, spec: KerasLayer) -> None:
         batch_shape = input_shape_of(spec.config)
@@ -124,30 +148,62 @@ class _Converter(CnnConverter):
         self.alias[spec.name] = spec.name
         if function != "linear":
             act = self.unique(f"{spec.name}_{function}")
-            self.graph.add(ir.Activation(act, [spec.name], (units,), function=function))
+            self.graph.add(self.activation_layer(act, spec.name, function))
             self.alias[spec.name] = act
 
     def Activation(self, spec: KerasLayer) -> None:
         src = self.source(spec)
         function = activation_name(spec.config.get("activation"))
         self.check_activation(spec, function)
-        self.graph.add(ir.Activation(spec.name, [src], self.shape(src), function=function))
+        self.graph.add(self.activation_layer(spec.name, src, function))
         self.alias[spec.name] = spec.name
 
     def ReLU(self, spec: KerasLayer) -> None:
         src = self.source(spec)
-        extras = {
-            key: spec.config.get(key)
+        params = {
+            key: float(spec.config[key])
             for key in ("max_value", "negative_slope", "threshold")
             if spec.config.get(key) is not None and (key == "max_value" or spec.config.get(key) != 0)
         }
-        if extras:
-            settings = ", ".join(f"{k}={v}" for k, v in extras.items())
-            raise RtlnnError(
-                f"{self.where(spec)} has {settings}; only a plain ReLU (no max_value, negative_slope "
-                "or threshold) is supported for now"
-            )
-        self.graph.add(ir.Activation(spec.name, [src], self.shape(src), function="relu"))
+        self.graph.add(ir.Activation(spec.name, [src], self.shape(src), function="relu", params=params))
+        self.alias[spec.name] = spec.name
+
+    def _parametrized(self, spec: KerasLayer, function: str, param: str, keys: tuple, default: float) -> None:
+        src = self.source(spec)
+        value = next((spec.config[k] for k in keys if spec.config.get(k) is not None), default)
+        self.graph.add(ir.Activation(spec.name, [src], self.shape(src), function=function,
+                                     params={param: float(value)}))
+        self.alias[spec.name] = spec.name
+
+    def LeakyReLU(self, spec: KerasLayer) -> None:
+        self._parametrized(spec, "leaky_relu", "alpha", ("negative_slope", "alpha"), 0.3)
+
+    def ELU(self, spec: KerasLayer) -> None:
+        self._parametrized(spec, "elu", "alpha", ("alpha",), 1.0)
+
+    def ThresholdedReLU(self, spec: KerasLayer) -> None:
+        self._parametrized(spec, "thresholded_relu", "theta", ("theta",), 1.0)
+
+    def PReLU(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        if not spec.weights:
+            raise RtlnnError(f"{self.where(spec)} has no alpha weights: the weights are missing")
+        alpha = np.asarray(spec.weights[0], dtype=np.float64)
+        try:
+            np.broadcast_to(alpha, self.shape(src))
+        except ValueError:
+            raise RtlnnError(f"{self.where(spec)}: alpha of shape {alpha.shape} does not fit its input of shape "
+                             f"{self.shape(src)}") from None
+        self.graph.add(ir.PReLU(spec.name, [src], self.shape(src), alpha=alpha.copy()))
+        self.alias[spec.name] = spec.name
+
+    def Softmax(self, spec: KerasLayer) -> None:
+        src = self.source(spec)
+        axis = spec.config.get("axis", -1)
+        rank = len(self.shape(src))
+        if axis not in (-1, rank, [-1], [rank]):
+            raise RtlnnError(f"{self.where(spec)} has axis={axis}; only softmax over the last axis is supported")
+        self.graph.add(ir.Softmax(spec.name, [src], self.shape(src)))
         self.alias[spec.name] = spec.name
 
     def Dropout(self, spec: KerasLayer) -> None:
@@ -273,7 +329,8 @@ class _Converter(CnnConverter):
 
 
 SUPPORTED_LAYERS = ("InputLayer", "Dense", "Activation", "ReLU", "Dropout", "Flatten", "BatchNormalization", "Add",
-                    "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Reshape") + CNN_LAYERS
+                    "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Reshape",
+                    "LeakyReLU", "ELU", "ThresholdedReLU", "PReLU", "Softmax") + CNN_LAYERS
 
 
 def _qat_layers() -> dict:

@@ -16,7 +16,7 @@ from amaranth.lib import wiring
 
 from .. import ir
 from ..fixed import FixedType
-from .activation import Activation
+from .activation import Activation, PReLU
 from .dense import Dense
 from .dense_resource import DenseResource
 from .cast_layer import make_cast
@@ -66,10 +66,27 @@ def _activation(layer: ir.Activation, sources: list[Source], options: HwOptions)
     return Activation(layer, src.type, src.size)
 
 
+def _prelu(layer: ir.PReLU, sources: list[Source], options: HwOptions) -> wiring.Component:
+    src = _one_source(layer, sources)
+    return PReLU(layer, src.type, src.size)
+
+
+def _softmax(layer: ir.Softmax, sources: list[Source], options: HwOptions) -> wiring.Component:
+    from .softmax import Softmax
+
+    src = _one_source(layer, sources)
+    if len(src.shape) != 1:
+        raise ir.RtlnnError(f"Softmax layer {layer.name!r}: its input {src.name!r} has shape {src.shape}; io_parallel "
+                            "softmax takes a 1-D vector (add a Flatten, or softmax over a 1-D layer)")
+    return Softmax(layer, src.type, src.size, levels_per_stage=options.levels_per_stage)
+
+
 #: IR kind -> factory(layer, sources, options) -> Component
 GENERATORS: dict[str, Callable[[ir.Layer, list[Source], HwOptions], wiring.Component]] = {
     "Dense": _dense,
     "Activation": _activation,
+    "PReLU": _prelu,
+    "Softmax": _softmax,
     "Merge": make_merge,
     "Concatenate": make_concatenate,
     "BatchNormalization": make_batchnorm,

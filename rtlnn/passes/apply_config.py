@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..config import DEFAULT_PRECISION, resolve_layer_settings, validate_config
+from ..config import DEFAULT_PRECISION, EXPLICIT_PRECISIONS, resolve_layer_settings, validate_config
 from ..fixed import parse_type
 from ..ir import ModelGraph
 
@@ -16,10 +16,13 @@ def apply_config(graph: ModelGraph, config: Mapping) -> ModelGraph:
     for layer in graph:
         settings = resolve_layer_settings(config, layer.name, layer.kind)
         for key, t in settings["precision"].items():
-            if t is None and key != "accum":
+            if t is None and key not in EXPLICIT_PRECISIONS:
                 t = default
             setattr(layer, f"{key}_t", t)
         layer.reuse_factor = settings["reuse_factor"]
         layer.strategy = settings["strategy"]
         layer.trace = settings["trace"]
+        for key, value in settings.get("tables", {}).items():  # table_size, table_range, implementation
+            value = tuple(value) if key == "table_range" else value.lower() if key == "implementation" else value
+            setattr(layer, key, value)
     return graph
