@@ -29,13 +29,16 @@ def _keras_graph(model) -> tuple[ModelGraph, object]:
 
 
 def config_from_keras_model(model, granularity: str = "model", default_precision: str = DEFAULT_PRECISION,
-                            default_reuse_factor: int = 1, backend=None, **unsupported) -> dict:
+                            default_reuse_factor: int = 1, backend=None, max_precision: str | None = None,
+                            **unsupported) -> dict:
     """A config dictionary for ``model`` with every setting spelled out at ``granularity``
-    (``model``, ``type`` or ``name``), ready to edit."""
+    (``model``, ``type`` or ``name``), ready to edit.  ``default_precision="auto"`` leaves the
+    precisions to the auto_precision pass, which never goes beyond ``max_precision`` bits."""
     if unsupported:
         raise RtlnnError(f"config_from_keras_model: unsupported argument(s) {sorted(unsupported)}")
     graph, _ = _keras_graph(model)
-    return config_from_graph(graph, granularity, default_precision, default_reuse_factor)
+    return config_from_graph(graph, granularity, default_precision, default_reuse_factor,
+                             max_precision=max_precision)
 
 
 def convert_from_keras_model(model, config: "Mapping | str | os.PathLike | None" = None, *, hls_config=None,
