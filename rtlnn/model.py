@@ -21,7 +21,7 @@ __all__ = ["RtlnnModel", "REPORT_VERSION"]
 #: Bumped when a field of report.json changes meaning; fields are only ever added.
 REPORT_VERSION = 1
 DEFAULT_PART = "xc7a35tcpg236-1"
-IO_TYPES = ("io_parallel",)
+IO_TYPES = ("io_parallel", "io_stream")
 
 
 class RtlnnModel:
@@ -32,7 +32,7 @@ class RtlnnModel:
                  part: str = DEFAULT_PART, io_type: str = "io_parallel", project_name: str = "rtlnn_top",
                  clock_period: float = 5.0, keras_model=None):
         if io_type not in IO_TYPES:
-            raise RtlnnError(f"io_type {io_type!r} is not supported yet; use 'io_parallel'")
+            raise RtlnnError(f"io_type {io_type!r} is not supported; use 'io_parallel' or 'io_stream'")
         self.graph = graph
         self.config = dict(config)
         self.output_dir = Path(output_dir)
@@ -63,6 +63,11 @@ class RtlnnModel:
     @property
     def design(self):
         """The Amaranth network (built on first use)."""
+        if self._design is None and self.io_type == "io_stream":
+            from .hw.stream_top import build_stream_network, fifo_depths_from_config
+
+            self._design = build_stream_network(self.graph, name=self.project_name,
+                                                fifo_depths=fifo_depths_from_config(self.config, self.graph))
         if self._design is None:
             from .hw.top import build_network
 
@@ -103,6 +108,14 @@ class RtlnnModel:
         in_types, out_types = self._bus_types()
         raw = emulate.run_raw(self.graph, dict(zip(self.graph.inputs, inputs)))
         outputs = [raw[n] for n in self.graph.outputs]
+        if self.io_type == "io_stream":  # one hex line per pixel (rtlnn.sim.stream_vectors)
+            from .sim.stream_vectors import write_stream_vectors
+
+            ins, outs = self.graph.inputs, self.graph.outputs
+            write_stream_vectors(tb_dir, design=self.design, in_arrays=inputs, in_types=in_types,
+                                 in_shapes=[self.graph[n].shape for n in ins], out_arrays=outputs,
+                                 out_shapes=[self.graph[n].shape for n in outs], out_types=out_types)
+            return
         write_vectors(tb_dir, top=self.project_name, in_words=pack(inputs, in_types), out_words=pack(outputs, out_types),
                       in_width=self.design.in_width, out_width=self.design.out_width,
                       latency=self.latency_cycles, ii=self.ii)
@@ -153,7 +166,12 @@ class RtlnnModel:
         floats = None
         if result.outputs:
             shapes = [tuple(self.graph[n].shape) for n in self.graph.outputs]
-            floats = [t.to_float(r) for t, r in zip(out_types, unpack(result.outputs, shapes, out_types))]
+            words = result.outputs
+            if self.io_type == "io_stream":  # pixels -> frames
+                from .sim.stream_vectors import frame_words
+
+                words = frame_words(result.outputs, shapes, out_types)
+            floats = [t.to_float(r) for t, r in zip(out_types, unpack(words, shapes, out_types))]
             floats = floats[0] if len(floats) == 1 else floats
         return SimulationReport.from_result(result, self.latency_cycles, self.ii, outputs=floats)
 
@@ -218,6 +236,7 @@ class RtlnnModel:
             "outputs": [{"name": n, "shape": list(self.graph[n].shape), "precision": str(self.graph[n].result_t)}
                         for n in self.graph.outputs],
             "ports": {"in_width": design.in_width, "out_width": design.out_width},
+            **({"stream": design.stream_report()} if self.io_type == "io_stream" else {}),
             "layers": layers,
         }
 
