@@ -31,6 +31,7 @@ RUNNER_VERSION = "1"
 
 SIMULATORS = ("verilator", "icarus")
 BENCH_MODULE = "rtlnn.sim.bench"
+STREAM_BENCH_MODULE = "rtlnn.sim.stream_bench"
 BUILD_ARGS = {
     "verilator": ["-Wno-fatal", "-Wno-lint", "-Wno-style"],
     "icarus": [],
@@ -84,6 +85,8 @@ class SimulationResult:
     vectors_per_second: float
     bench_seconds: float
     result_path: str | None = None
+    io_type: str = "io_parallel"
+    stall: str | None = None  # io_stream: the watchdog's report when output stopped
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -125,6 +128,10 @@ def _load_design(design_dir: Path) -> _Design:
                              f"got {meta[k]!r}")
     if meta["ii"] < 1 or meta["in_width"] < 1 or meta["out_width"] < 1:
         raise RtlnnError(f"simulate: {meta_path}: ii, in_width and out_width must be >= 1")
+    if meta.get("io_type", "io_parallel") == "io_stream":
+        for k in ("pixels_in", "pixels_out"):
+            if not isinstance(meta.get(k), int) or meta[k] < 1:
+                raise RtlnnError(f"simulate: {meta_path}: io_stream needs {k} >= 1, got {meta.get(k)!r}")
     for name in ("inputs.hex", "expected.hex"):
         if not (tb / name).is_file():
             raise RtlnnError(f"simulate: {tb / name} is missing")
@@ -366,8 +373,10 @@ def simulate(
         raise RtlnnError(f"simulate: vectors must be at least 1, got {vectors!r}")
     if n > n_all:
         raise RtlnnError(f"simulate: vectors={n} but {root / 'tb'} holds only {n_all}")
-    inputs = _read_hex(design.tb / "inputs.hex", n, meta["in_width"])
-    expected = _read_hex(design.tb / "expected.hex", n, meta["out_width"])
+    stream = meta.get("io_type", "io_parallel") == "io_stream"
+    per_in, per_out = (meta["pixels_in"], meta["pixels_out"]) if stream else (1, 1)
+    inputs = _read_hex(design.tb / "inputs.hex", n * per_in, meta["in_width"])
+    expected = _read_hex(design.tb / "expected.hex", n * per_out, meta["out_width"])
     _check_simulator(simulator)
     build_root = Path(build_root) if build_root else default_build_root()
 
@@ -392,7 +401,7 @@ def simulate(
         with _tool_env(simulator):
             try:
                 runner.test(
-                    test_module=BENCH_MODULE,
+                    test_module=STREAM_BENCH_MODULE if stream else BENCH_MODULE,
                     hdl_toplevel=meta["top"],
                     hdl_toplevel_lang="verilog",
                     build_dir=str(build_dir),
@@ -418,7 +427,7 @@ def simulate(
     if "error" in record:
         raise RtlnnError(f"simulate: {record['error']}")
 
-    result = _judge(design, simulator, n, inputs, expected, record, gaps=gaps, seed=seed,
+    result = (_judge_stream if stream else _judge)(design, simulator, n, inputs, expected, record, gaps=gaps, seed=seed,
                     build_dir=build_dir, cached=cached, build_seconds=build_seconds,
                     sim_seconds=sim_seconds)
     result.result_path = str(result_file)
@@ -503,3 +512,67 @@ def _judge(design: _Design, simulator: str, n: int, inputs: list[int], expected:
         vectors_per_second=round(n / sim_seconds, 1) if sim_seconds > 0 else 0.0,
         bench_seconds=round(float(record.get("bench_seconds", 0.0)), 3),
     )
+
+
+def _judge_stream(design: _Design, simulator: str, n: int, inputs: list[int], expected: list[int],
+                  record: dict[str, Any], *, gaps: bool, seed: int, build_dir: Path, cached: bool,
+                  build_seconds: float, sim_seconds: float) -> SimulationResult:
+    """The io_stream verdict: every output pixel against expected.hex (in order), the first frame's
+    latency, the steady-state frame interval of the full-rate frames, the watchdog's report."""
+    meta = design.meta
+    outputs: list[int | None] = record["outputs"]
+    in_first, out_first = record["in_first"], record["out_first"]
+    k = min(len(expected), len(outputs))
+    mismatches, first = 0, []
+    for idx in range(k):
+        if outputs[idx] != expected[idx]:
+            mismatches += 1
+            if len(first) < 10:
+                first.append({"index": idx, "frame": idx // meta["pixels_out"], "pixel": idx % meta["pixels_out"],
+                              "expected": _hex(expected[idx], meta["out_width"]),
+                              "got": _hex(outputs[idx], meta["out_width"])})
+    latency = out_first[0] - in_first[0] if in_first and out_first else None
+    # frame interval: frames accepted in the second half of the full-rate run (the pipeline is full)
+    n_fast = min(int(record["n_fast"]), len(in_first))
+    h = n_fast // 2
+    ii = None
+    if n_fast - 1 > h:
+        span, count = in_first[n_fast - 1] - in_first[h], n_fast - 1 - h
+        ii = span // count if span % count == 0 else round(span / count, 3)
+    missing = max(0, len(expected) - len(outputs))
+    extra = max(0, len(outputs) - len(expected))
+    stall = None
+    if record.get("stall"):
+        st = record["stall"]
+        full = [f"{f['name']} (occupancy {f['level']}/{f['depth']})" for f in st["levels"] if f["full"]]
+        busy = [f"{f['name']} {f['level']}/{f['depth']}" for f in st["levels"] if f["level"] and not f["full"]]
+        stall = (f"stall/deadlock: no output for {st['idle_cycles']} cycles at cycle {st['cycle']} with "
+                 f"{len(expected) - st['pixels_out']} output pixels outstanding and "
+                 f"{n * meta['pixels_in'] - st['pixels_sent']} input pixels pending; "
+                 + (f"full FIFO(s): {', '.join(full)}" if full else "no FIFO is full")
+                 + (f"; other occupied FIFOs: {', '.join(busy)}" if busy else ""))
+    errors = []
+    if stall:
+        errors.append(stall)
+    if mismatches:
+        errors.append(f"{mismatches} of {k} output pixels differ from tb/expected.hex")
+    if missing:
+        errors.append(f"{missing} of {len(expected)} output pixels never came out")
+    if extra:
+        errors.append(f"{extra} extra output pixels")
+    if latency is not None and latency != meta["latency"]:
+        errors.append(f"measured latency {latency} cycles, design claims {meta['latency']}")
+    if ii is not None and ii != meta["ii"]:
+        errors.append(f"measured frame interval {ii} cycles, design claims II {meta['ii']}")
+    if record.get("x_valid_cycles"):
+        errors.append(f"out_valid was X/Z in {record['x_valid_cycles']} cycles")
+    return SimulationResult(
+        simulator=simulator, design_dir=str(design.root), top=meta["top"], n_vectors=n, passed=not errors,
+        errors=errors, mismatches=mismatches, first_mismatches=first, outputs=outputs, latency_cycles=latency,
+        latency_expected=meta["latency"], latency_consistent=True,
+        latency_cycles_all=[latency] if latency is not None else [], ii=ii, ii_expected=meta["ii"],
+        missing_outputs=missing, extra_outputs=extra, x_outputs=sum(1 for o in outputs if o is None),
+        x_valid_cycles=int(record.get("x_valid_cycles", 0)), gaps=gaps, seed=seed, cycles=int(record["cycles"]),
+        build_cached=cached, build_dir=str(build_dir), build_seconds=round(build_seconds, 3),
+        sim_seconds=round(sim_seconds, 3), vectors_per_second=round(n / sim_seconds, 1) if sim_seconds > 0 else 0.0,
+        bench_seconds=round(float(record.get("bench_seconds", 0.0)), 3), io_type="io_stream", stall=stall)
