@@ -13,6 +13,8 @@ from .fixed import FixedFormatError, FixedType, Overflow, Rounding, parse_type
 from .ir import ModelGraph, RtlnnError
 from .model import RtlnnModel
 from .report import SimulationReport
+from . import profiling
+from .plot import plot_model
 
 __version__ = "0.1.0"
 
@@ -30,4 +32,6 @@ __all__ = [
     "Rounding",
     "Overflow",
     "parse_type",
+    "profiling",
+    "plot_model",
 ]
