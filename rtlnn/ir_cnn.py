@@ -293,14 +293,15 @@ class Cropping1D(Cropping2D):
 
 @dataclass(eq=False)
 class UpSampling2D(Layer):
-    """Nearest-neighbour upsampling: every position repeated ``size`` ``(rows, columns)`` times."""
+    """Nearest-neighbour upsampling: every position repeated ``factors`` ``(rows, columns)`` times
+    (Keras' ``size``; the name ``size`` is the element count of every layer)."""
 
-    size: tuple[int, int] = (2, 2)
+    factors: tuple[int, int] = (2, 2)
     kind: ClassVar[str] = "UpSampling2D"
     spatial_ndim: ClassVar[int] = 2
 
     def __post_init__(self):
-        self.size = _pair(self.size, "size", self.name)
+        self.factors = _pair(self.factors, "size", self.name)
 
 
 @dataclass(eq=False)

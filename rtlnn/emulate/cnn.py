@@ -52,7 +52,7 @@ def _crop(layer, srcs, vals):
 
 
 def _upsample(layer, srcs, vals):
-    return _out(layer, ac.upsample_raw(_in(layer, srcs, vals), layer.size))
+    return _out(layer, ac.upsample_raw(_in(layer, srcs, vals), layer.factors))
 
 
 #: IR kind -> emulator function, merged into :data:`rtlnn.emulate.EMULATORS`.

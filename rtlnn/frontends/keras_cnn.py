@@ -227,7 +227,7 @@ class CnnConverter:
                 raise RtlnnError(f"{self.where(spec)} has interpolation={interp!r}; only 'nearest' is supported")
             size = _ints(spec.config.get(key, 2), ndim)
             size = (1,) + size if ndim == 1 else size
-            layer = cls(spec.name, [src], (), size=size)
+            layer = cls(spec.name, [src], (), factors=size)
             out = (h * size[0], w * size[1])
         else:
             p = _pairs(spec.config.get(key, 1 if cls in (ir.ZeroPadding1D, ir.ZeroPadding2D) else 0), ndim)

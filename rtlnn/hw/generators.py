@@ -22,6 +22,7 @@ from .dense_resource import DenseResource
 from .cast_layer import make_cast
 from .merge import make_concatenate, make_merge
 from .scale_shift import make_batchnorm
+from .cnn_layers import CNN_GENERATORS
 
 __all__ = ["Source", "HwOptions", "GENERATORS", "WIRING_KINDS", "make_generator"]
 
@@ -91,6 +92,7 @@ GENERATORS: dict[str, Callable[[ir.Layer, list[Source], HwOptions], wiring.Compo
     "Concatenate": make_concatenate,
     "BatchNormalization": make_batchnorm,
     "Cast": make_cast,
+    **CNN_GENERATORS,  # convolutions, pooling, padding, cropping, upsampling (hw/cnn_layers.py)
 }
 
 #: IR kinds that cost no logic: their output is their (single) input, rearranged in place.
