@@ -56,7 +56,10 @@ _BRAM_NEVER = 1_000_000_000
 
 _MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput", "FifoDepth"}
 _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast"}
-_STRATEGIES = {"latency": "Latency", "resource": "Resource"}
+_STRATEGIES = {"latency": "Latency", "resource": "Resource",
+               # multiplier-free adder graphs (rtlnn/hw/shift_add.py); hls4ml calls them distributed arithmetic
+               "shiftadd": "ShiftAdd", "shift_add": "ShiftAdd", "distributed_arithmetic": "ShiftAdd",
+               "auto": "Auto"}  # Auto: ShiftAdd or Latency per Dense layer, by estimated cost
 _LAYER_KEYS = _LAYER_KEYS | {"FifoDepth"}
 #: Table and softmax settings of a layer (hls4ml's names) -> the IR kinds that have them.
 #: ``table_t`` / ``exp_table_t`` / ``inv_table_t`` are the same as ``Precision.table`` / ... .
@@ -274,7 +277,9 @@ def _check_entry(entry, where: str, allowed: set[str], kind: str | None) -> None
             if not isinstance(value, str) or value.lower() not in _STRATEGIES:
                 raise RtlnnError(
                     f"config {where}.Strategy {value!r} is not supported; use 'Latency' (the default: "
-                    "weights as constants) or 'Resource' (weights in block RAM, multipliers time-shared)"
+                    "weights as constants), 'Resource' (weights in block RAM, multipliers time-shared), "
+                    "'ShiftAdd' (alias 'distributed_arithmetic': no multipliers, ReuseFactor 1) or 'Auto' "
+                    "(ShiftAdd or Latency per layer, by estimated LUT + 55 x DSP)"
                 )
         elif key == "BramFactor":
             if value != _BRAM_NEVER:

@@ -71,7 +71,8 @@ class RtlnnModel:
         if self._design is None:
             from .hw.top import build_network
 
-            self._design = build_network(self.graph, name=self.project_name)
+            self._design = build_network(self.graph, name=self.project_name, clock_period=self.clock_period,
+                                         part=self.part)
         return self._design
 
     @property
@@ -213,6 +214,8 @@ class RtlnnModel:
                 "precision": {k: str(v) for k, v in layer.precisions().items() if v is not None},
                 "reuse_factor": layer.reuse_factor,
                 "strategy": layer.strategy,
+                # what was built for the strategy and why (Auto's choice, ShiftAdd's arithmetic plan)
+                "strategy_reason": hw.strategy_reason if hw else None,
                 "multipliers": hw.n_multipliers if hw else 0,
                 "latency_cycles": hw.latency if hw else 0,
                 "ii": hw.ii if hw else 1,

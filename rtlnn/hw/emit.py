@@ -83,7 +83,7 @@ def _generator_version() -> str:
 
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256(amaranth.__version__.encode())
-    for path in sorted(list((root / "hw").glob("*.py")) + [root / "fixed.py", root / "arith.py", root / "ir.py"]):
+    for path in sorted(list((root / "hw").glob("*.py")) + [root / "fixed.py", root / "arith.py", root / "ir.py", root / "csd.py"]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

