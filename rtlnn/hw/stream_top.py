@@ -100,7 +100,8 @@ def _plan(graph: ir.ModelGraph, name: str, options: HwOptions) -> tuple[dict[str
             alias[layer.name] = layer.name
             continue
         srcs = [nodes[alias[i]] for i in layer.inputs]
-        if layer.kind in WIRING_KINDS:
+        flatten = layer.kind == "Reshape" and (pixels, channels) != (srcs[0].pixels, srcs[0].channels)
+        if layer.kind in WIRING_KINDS and not flatten:  # an image Flatten has a stream generator (hw/reshape_ops)
             (src,) = srcs
             if (pixels, channels) != (src.pixels, src.channels):
                 raise ir.RtlnnError(
@@ -384,16 +385,16 @@ def _size_fifos(graph, name, nodes, inputs, outputs, edges, user_depths: dict, i
     roomy = {e: 2 * (2 * nodes[e[0]].pixels + total_latency // max(1, ii) + 4) for e in edges}
     budget = (frames + 2) * ii + 4 * total_latency + 64 * (n_edges + 2) + 4 * frames * (p_in + p_out)
     auto = {e for e in edges if user_depths.get(e[0]) is None}
-    big = _fifo_infos(edges, nodes, {e: (roomy[e] if e in auto else user_depths[e[0]]) for e in edges}, auto, name)
+    big = _fifo_infos(edges, nodes, roomy, auto, name)  # FifoDepth settings too: the schedule without them
     run = _simulate_timing(nodes, inputs, outputs, big, ii, frames, budget)
     if len(run["out"]) < frames * p_out:
         raise ir.RtlnnError(f"io_stream network {name!r}: the sizing run did not finish ("
                             f"{_stall_report(run, big, frames, p_out)}); a layer generator stalls or a FifoDepth "
                             "setting is too small")
     for f, lv in zip(big, run["max_level"]):
-        if f.auto and lv >= f.depth:
+        if lv >= f.depth:
             raise ir.RtlnnError(f"io_stream network {name!r}: FIFO {f.name} filled up ({lv}) in the sizing run; "
-                                f"set FifoDepth for layer {f.producer!r}")
+                                "a layer generator misstates its II or never drains")
     depths = {e: (max(MIN_DEPTH, lv + 1) if e in auto else user_depths[e[0]])
               for e, lv in zip(edges, run["max_level"])}
     final = _fifo_infos(edges, nodes, depths, auto, name)
