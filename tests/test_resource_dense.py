@@ -92,3 +92,23 @@ def test_config_strategy_resource_case_insensitive_builds_memory_dense():
     assert not isinstance(design._nodes["fc2"].component, DenseResource)
     assert by_name["fc1"].ii == 3 and by_name["fc1"].latency == design._nodes["fc1"].component.latency
     assert "rom_style" in design.verilog_files()["res_top_fc1.v"]
+
+
+@pytest.mark.parametrize("rf", [64] + [pytest.param(r, marks=pytest.mark.slow) for r in (1, 4, 16)])
+def test_mlp_16_64_32_32_5_resource_multipliers_in_netlist(rf):
+    """Every layer of the issue's MLP at Strategy Resource: $mul cells in the RTLIL netlist equal the
+    generator's own count (ceil(P / RF)); the weight memory is rom_style=block from RF 2."""
+    from rtlnn.passes import run_passes
+
+    from graphs import make_mlp
+
+    graph = make_mlp([16, 64, 32, 32, 5], seed=7)
+    typed = run_passes(graph, {"Model": {"Precision": "fixed<8,3,RND,SAT>", "ReuseFactor": rf, "Strategy": "Resource"}})
+    for layer in typed:
+        if layer.kind != "Dense":
+            continue
+        dut = DenseResource(layer, typed[layer.inputs[0]].result_t)
+        assert dut.ii == rf and dut.n_multipliers == math.ceil(layer.n_products() / rf)
+        text = rtlil.convert(dut)
+        assert len(re.findall(r"cell \$mul ", text)) == dut.n_multipliers, layer.name
+        assert ('rom_style "block"' in text) == (rf > 1)
