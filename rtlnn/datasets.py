@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["JET_CLASSES", "JET_FEATURES", "jet_tagging"]
+__all__ = ["JET_CLASSES", "JET_FEATURES", "jet_tagging", "PULSE_CLASSES", "detector_pulses", "MOTH_CLASSES",
+           "moth_trap_images"]
 
 #: The five jet classes, in label order: gluon, light quark, W boson, Z boson, top quark.
 JET_CLASSES = ("g", "q", "W", "Z", "t")
@@ -183,3 +184,165 @@ def jet_tagging(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     raw = _raw_jet_features(rng, y)
     x = np.clip((raw - _JET_MEAN) / _JET_STD, -_CLIP, _CLIP)
     return x.astype(np.float32), y
+
+
+# ------------------------------------------------------------------ detector pulses
+#: Pulse classes of :func:`detector_pulses`, in label order.
+PULSE_CLASSES = ("muon", "em_shower", "hadronic", "noise")
+
+_PULSE_DT = 4.0  # ns per sample (a 250 MS/s digitizer)
+
+
+def _pulse(t, t0, rise, decay):
+    """A unit-peak two-exponential scintillator pulse starting at ``t0`` (all arrays in ns)."""
+    dt = np.maximum(t - t0, 0.0)
+    shape = np.exp(-dt / decay) - np.exp(-dt / rise)
+    # peak of exp(-t/d) - exp(-t/r) is at t* = r d ln(d/r) / (d - r)
+    tp = rise * decay * np.log(decay / rise) / (decay - rise)
+    return shape / (np.exp(-tp / decay) - np.exp(-tp / rise))
+
+
+def detector_pulses(n: int, seed: int = 0, n_samples: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` digitized cosmic-ray detector pulses: ``(X, y)``, ``X`` float32 ``(n, n_samples)``
+    in units of a minimum-ionizing particle's peak height, ``y`` int64 labels indexing
+    :data:`PULSE_CLASSES`.  Synthetic, made up to have the features a pulse-shape discriminator
+    works with, and nothing downloaded.
+
+    A scintillator read out by a photomultiplier, sampled every 4 ns, triggered so that the
+    pulse starts near sample 6 (jitter of a sample):
+
+    * ``muon`` — a through-going minimum-ionizing particle: fast (rise 2–4 ns, decay 9–14 ns),
+      Landau-distributed amplitude around 1;
+    * ``em_shower`` — several electrons/photons of an air shower arriving over a few ns: slower
+      rise (4–8 ns) and decay (14–22 ns), log-normal amplitude around 1.6, sometimes a second
+      front a few ns later;
+    * ``hadronic`` — a slow neutron/proton recoil: the fast pulse plus a slow scintillation
+      component (decay 50–120 ns, 20–45% of the light), amplitude 0.4–2;
+    * ``noise`` — photomultiplier dark pulses and after-pulses: small (0.08–0.35), very fast.
+
+    On top: pile-up (15% of events get a second, muon-like pulse at a random time), a baseline
+    offset per event and white noise per sample (0.03 each), ADC quantization (1/128 of a MIP)
+    and saturation of the digitizer at 3.9 MIP (large showers clip, as on a real 8-bit range).
+    Classes are balanced and overlap (a small shower looks like a muon), so a good MLP
+    reaches about 97–99%, not 100%.  Deterministic for a given ``(n, seed, n_samples)``.
+    """
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"detector_pulses: n must be >= 0, got {n}")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n, dtype=np.int64) % len(PULSE_CLASSES)
+    rng.shuffle(y)
+    t = np.arange(n_samples, dtype=np.float64)[None, :] * _PULSE_DT
+    t0 = (6.0 + rng.normal(0.0, 1.0, n))[:, None] * _PULSE_DT
+
+    def u(lo, hi):
+        return rng.uniform(lo, hi, n)[:, None]
+
+    x = np.zeros((n, n_samples))
+    # muon: Landau-like amplitude (Moyal distribution: MPV 1, width 0.12)
+    amp_mu = 1.0 + 0.12 * (-np.log(-2 * np.log(np.clip(rng.random(n), 1e-9, 1 - 1e-9))))[:, None]
+    mu = amp_mu * _pulse(t, t0, u(2.0, 4.0), u(9.0, 14.0))
+    amp_em = np.exp(rng.normal(np.log(1.6), 0.45, n))[:, None]
+    second = (rng.random(n) < 0.4)[:, None] * u(0.2, 0.6)
+    em = amp_em * (_pulse(t, t0, u(4.0, 8.0), u(14.0, 22.0)) + second * _pulse(t, t0 + u(4.0, 12.0), 3.0, 16.0))
+    amp_h = u(0.4, 2.0)
+    slow = u(0.20, 0.45)
+    had = amp_h * ((1 - slow) * _pulse(t, t0, u(2.0, 5.0), u(9.0, 16.0)) + slow * _pulse(t, t0, 6.0, u(50.0, 120.0)))
+    noise_pulse = u(0.08, 0.35) * _pulse(t, t0 + u(-8.0, 8.0), u(0.5, 1.5), u(2.5, 6.0))
+    for label, wave in enumerate((mu, em, had, noise_pulse)):
+        x[y == label] = wave[y == label]
+    pile = rng.random(n) < 0.15
+    tp = rng.uniform(0.0, n_samples * _PULSE_DT, n)[:, None]
+    x += pile[:, None] * u(0.2, 1.0) * _pulse(t, tp, 3.0, 12.0)
+    x += rng.normal(0.0, 0.03, (n, 1)) + rng.normal(0.0, 0.03, (n, n_samples))
+    x = np.clip(np.round(x * 128.0) / 128.0, -0.5, 3.9)
+    return x.astype(np.float32), y
+
+
+# ------------------------------------------------------------------ insect-trap images
+#: Classes of :func:`moth_trap_images`, in label order.
+MOTH_CLASSES = ("empty", "codling_moth", "other_moth", "fly")
+
+
+def _ellipse(yy, xx, cy, cx, ry, rx, angle, soft):
+    """Soft-edged ellipse masks (n, H, W) in [0, 1]."""
+    c, s = np.cos(angle), np.sin(angle)
+    dy, dx = yy - cy, xx - cx
+    u = (dx * c + dy * s) / rx
+    v = (-dx * s + dy * c) / ry
+    return 1.0 / (1.0 + np.exp((np.sqrt(u * u + v * v) - 1.0) / soft))
+
+
+def moth_trap_images(n: int, seed: int = 0, size: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` synthetic sticky-trap image crops: ``(X, y)``, ``X`` float32 ``(n, size, size, 3)``
+    RGB in [0, 1], ``y`` int64 labels indexing :data:`MOTH_CLASSES`.
+
+    In the spirit of camera-based pest traps that classify what is stuck on a yellow sticky
+    card: a crop centred (roughly) on a detected blob.  Drawn, not photographed:
+
+    * background: the yellow card (colour jitter), an illumination gradient, the printed grid
+      lines, sensor noise, and a few dust/debris specks;
+    * ``empty`` — background and debris only (the detector fired on a speck or glare);
+    * ``codling_moth`` — the pest: an elongated grey-brown body with folded wings (an ellipse
+      about 0.45 x 0.2 of the crop) and the dark copper band near the wing tips;
+    * ``other_moth`` — a larger, rounder, lighter-brown moth with spread wings;
+    * ``fly`` — a small dark body with two pale translucent wings.
+
+    Insects get a random position near the centre, orientation, size and colour jitter, and
+    a random partial occlusion by debris, so the classes overlap a little.  Deterministic
+    for a given ``(n, seed, size)``.
+    """
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"moth_trap_images: n must be >= 0, got {n}")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n, dtype=np.int64) % len(MOTH_CLASSES)
+    rng.shuffle(y)
+    S = float(size)
+    yy, xx = np.meshgrid(np.arange(size) + 0.5, np.arange(size) + 0.5, indexing="ij")
+    yy, xx = yy[None] / S, xx[None] / S  # unit square
+
+    def u(lo, hi):
+        return rng.uniform(lo, hi, n)[:, None, None]
+
+    # background: yellow card, gradient, grid lines
+    base = np.stack([u(0.80, 0.95), u(0.72, 0.88), u(0.10, 0.30)], axis=-1)
+    gy, gx = u(-0.15, 0.15), u(-0.15, 0.15)
+    light = 1.0 + gy * (yy - 0.5) + gx * (xx - 0.5)
+    pitch, phase = u(0.3, 0.5), u(0.0, 1.0)
+    grid = ((np.abs(((xx / pitch + phase) % 1.0) - 0.5) > 0.46) | (np.abs(((yy / pitch + phase) % 1.0) - 0.5) > 0.46))
+    img = base * light[..., None] * (1.0 - 0.25 * grid[..., None])
+    # debris specks
+    for _ in range(3):
+        present = (rng.random(n) < 0.5)[:, None, None]
+        m = _ellipse(yy, xx, u(0.05, 0.95), u(0.05, 0.95), u(0.02, 0.06), u(0.02, 0.06), u(0, np.pi), 0.15)
+        img = img * (1.0 - 0.7 * (present * m)[..., None])
+    cy, cx, ang = u(0.38, 0.62), u(0.38, 0.62), u(0.0, np.pi)
+    scale = u(0.85, 1.15)
+    body = np.zeros((n, size, size))
+    color = np.zeros((n, 1, 1, 3))
+    # codling moth: elongated, grey-brown, dark tip band
+    m_cod = _ellipse(yy, xx, cy, cx, 0.11 * scale, 0.24 * scale, ang, 0.08)
+    tip_y, tip_x = cy + 0.16 * scale * np.sin(ang), cx + 0.16 * scale * np.cos(ang)
+    band = _ellipse(yy, xx, tip_y, tip_x, 0.09 * scale, 0.06 * scale, ang, 0.1) * m_cod
+    # other moth: larger, rounder, light brown, two spread wings
+    m_oth = np.maximum(_ellipse(yy, xx, cy, cx, 0.2 * scale, 0.26 * scale, ang, 0.1),
+                       _ellipse(yy, xx, cy + 0.05, cx, 0.1 * scale, 0.32 * scale, ang + 0.4, 0.1))
+    # fly: small dark body and pale wings
+    m_fly = _ellipse(yy, xx, cy, cx, 0.07 * scale, 0.12 * scale, ang, 0.1)
+    wing_a = _ellipse(yy, xx, cy + 0.09 * np.cos(ang), cx - 0.09 * np.sin(ang), 0.06, 0.12, ang + 0.6, 0.12)
+    wing_b = _ellipse(yy, xx, cy - 0.09 * np.cos(ang), cx + 0.09 * np.sin(ang), 0.06, 0.12, ang - 0.6, 0.12)
+    jitter = rng.normal(0.0, 0.05, (n, 1, 1, 3))
+    for label, mask, rgb in ((1, m_cod, (0.42, 0.36, 0.30)), (2, m_oth, (0.62, 0.48, 0.32)),
+                             (3, m_fly, (0.15, 0.14, 0.13))):
+        sel = y == label
+        body[sel] = mask[sel]
+        color[sel] = np.asarray(rgb) + jitter[sel]
+    img = img * (1.0 - body[..., None]) + color * body[..., None]
+    sel = y == 1
+    img[sel] = img[sel] * (1.0 - 0.55 * band[sel][..., None])
+    sel = y == 3
+    wings = np.clip(wing_a + wing_b, 0.0, 1.0)[sel] * (1.0 - body[sel])
+    img[sel] = img[sel] * (1.0 - 0.35 * wings[..., None]) + 0.35 * wings[..., None] * 0.85
+    img = img + rng.normal(0.0, 0.03, img.shape)
+    return np.clip(img, 0.0, 1.0).astype(np.float32), y
