@@ -34,7 +34,7 @@ from .config import AUTO, resolve_layer_settings
 from .fixed import FixedType
 from .ir import ModelGraph, RtlnnError
 
-__all__ = ["advise_precision", "PrecisionAdvice", "Scorer"]
+__all__ = ["advise_precision", "PrecisionAdvice", "Scorer", "tensor_integer_bits"]
 
 METRICS = ("accuracy", "max_abs_error")
 
@@ -144,6 +144,16 @@ def _tensors(rm, profile, int_margin: int) -> list[_Tensor]:
                 i = t.integer  # no float reference: keep the configured integer bits
             out.append(_Tensor(layer.name, "result", i, t, layer.size))
     return out
+
+
+def tensor_integer_bits(rm, profile, int_margin: int = 0) -> tuple[dict, dict]:
+    """``(integer bits, signedness)`` per layer and precision name, from the profile (see step 1)."""
+    bits: dict[str, dict[str, int]] = {}
+    signed: dict[str, dict[str, bool]] = {}
+    for t in _tensors(rm, profile, int_margin):
+        bits.setdefault(t.layer, {})[t.pname] = t.integer
+        signed.setdefault(t.layer, {})[t.pname] = t.template.signed
+    return bits, signed
 
 
 def _make_type(tensor: _Tensor, frac: int) -> FixedType:
