@@ -182,6 +182,7 @@ class WindowedStream(wiring.Component):
             raise RtlnnError(f"layer {name!r}: its per-window stage needs {stage.inner_ii} cycles per window but the "
                              f"line buffer steps every {window.step_cycles}")
         self.window, self.stage, self.layer_name = window, stage, name
+        window._MustUse__silence = stage._MustUse__silence = True  # elaborated only through this component
         self.latency = window.latency + stage.latency
         self.ii = window.ii
         self.pixels_in, self.pixels_out = window.pixels_in, window.pixels_out
