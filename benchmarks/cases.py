@@ -1,0 +1,168 @@
+"""The benchmark models and the case matrix: which model, at which precision, strategy and reuse factor.
+
+A *case* is one design: a model (an untyped IR graph with float weights, as the Keras frontend
+gives it) plus an hls4ml-shaped config.  Case names read ``<model>-<precision>-<strategy>-rf<N>``,
+e.g. ``jet-w8a16-latency-rf1``; ``--only`` matches them with shell wildcards.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: Precision sets by short name: an hls4ml Model-level ``Precision`` (str or dict).
+PRECISIONS = {
+    "f8.3": "fixed<8,3>",
+    # the issue's operating point: 8-bit weights and biases, 16-bit activations and accumulators
+    "w8a16": {"default": "fixed<16,6>", "weight": "fixed<8,3>", "bias": "fixed<8,3>"},
+    "f16.6": "fixed<16,6>",
+}
+
+
+@dataclass
+class Model:
+    name: str
+    title: str  # what a reader sees: shape and origin
+    build: Callable  # () -> untyped ir.ModelGraph with float weights
+    size: int = 0  # Dense weights, for ordering the run
+
+
+@dataclass
+class Case:
+    model: Model
+    precision: str  # key of PRECISIONS
+    strategy: str  # Latency | ShiftAdd | Resource
+    reuse_factor: int
+    quick: bool = False
+    notes: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.model.name}-{self.precision}-{self.strategy.lower()}-rf{self.reuse_factor}"
+
+    @property
+    def cost_hint(self) -> float:
+        """Rough relative cost of synthesizing the case (weights x weight bits, less with reuse or
+        block RAM): the full run goes cheapest first, so a partial run still covers most cases."""
+        bits = 16 if self.precision == "f16.6" else 8
+        share = 0.3 if self.strategy == "Resource" else 1.0
+        return self.model.size * bits * share / self.reuse_factor ** 0.5
+
+    def config(self) -> dict:
+        return {"Model": {"Precision": PRECISIONS[self.precision], "ReuseFactor": self.reuse_factor,
+                          "Strategy": self.strategy}}
+
+
+# ------------------------------------------------------------------------------ models
+
+
+def _jet_graph():
+    from rtlnn.converters import load_keras
+    from rtlnn.demo import demo_model_path
+    from rtlnn.frontends.keras_graph import graph_from_keras
+
+    return graph_from_keras(load_keras(demo_model_path()))
+
+
+def prune_smallest(graph, fraction: float):
+    """Zero the ``fraction`` smallest-magnitude weights of every Dense layer (each layer on its own)."""
+    for layer in graph:
+        if layer.kind == "Dense":
+            w = np.array(layer.weight, dtype=np.float64)
+            k = int(round(fraction * w.size))
+            if k:
+                order = np.argsort(np.abs(w), axis=None, kind="stable")
+                flat = w.reshape(-1)
+                flat[order[:k]] = 0.0
+            layer.weight = w
+    return graph
+
+
+def _jet_pruned_graph():
+    return prune_smallest(_jet_graph(), 0.70)
+
+
+def random_mlp(sizes, seed: int, name: str = "mlp"):
+    """Input -> Dense(ReLU) ... -> Dense with He-normal weights (std sqrt(2 / fan_in)) and small
+    biases (std 0.05): the scale a trained ReLU network has, so fixed-point types see realistic values."""
+    from rtlnn import ir
+
+    rng = np.random.default_rng(seed)
+    g = ir.ModelGraph(name=name)
+    prev = g.add(ir.Input("input_1", [], (sizes[0],))).name
+    n = len(sizes) - 1
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        b = rng.normal(0.0, 0.05, size=(n_out,))
+        fc = f"fc{k + 1}"
+        prev = g.add(ir.Dense(fc, [prev], (n_out,), weight=w, bias=b)).name
+        if k < n - 1:
+            prev = g.add(ir.Activation(f"{fc}_relu", [prev], (n_out,), function="relu")).name
+    g.outputs = [prev]
+    return g
+
+
+MODELS = {
+    "micro": Model("micro", "16->3->2 MLP, random He-normal weights (seed 2); the test-suite case",
+                   lambda: random_mlp([16, 3, 2], seed=2, name="micro"), 54),
+    "tiny": Model("tiny", "16->8->5 MLP, random He-normal weights (seed 1); the smoke-test case",
+                  lambda: random_mlp([16, 8, 5], seed=1, name="tiny"), 168),
+    "jet": Model("jet", "16->64->32->32->5 jet tagger (rtlnn/examples/jet_tagger.keras, ReLU)", _jet_graph, 4256),
+    "jetp70": Model("jetp70", "the jet tagger with the 70% smallest-magnitude weights of each Dense zeroed",
+                    _jet_pruned_graph, 1277),
+    "mlp5x100": Model("mlp5x100", "16->(100)x5->5 MLP, random He-normal weights (seed 5)",
+                      lambda: random_mlp([16, 100, 100, 100, 100, 100, 5], seed=5, name="mlp5x100"), 42100),
+}
+
+
+def _matrix() -> list[Case]:
+    cases = [Case(MODELS["micro"], "f8.3", "Latency", 1, quick=True),
+             Case(MODELS["tiny"], "f8.3", "Latency", 1, quick=True),
+             Case(MODELS["tiny"], "f8.3", "ShiftAdd", 1, quick=True)]
+    for m in ("jet", "jetp70"):
+        model = MODELS[m]
+        for p in ("f8.3", "w8a16", "f16.6"):
+            cases.append(Case(model, p, "Latency", 1))
+            cases.append(Case(model, p, "ShiftAdd", 1, quick=(m == "jetp70" and p == "f8.3")))
+        for rf in (4, 16):
+            cases.append(Case(model, "w8a16", "Latency", rf))
+            cases.append(Case(model, "w8a16", "Resource", rf, quick=(m == "jet" and rf == 16)))
+    big = MODELS["mlp5x100"]
+    for p in ("f8.3", "w8a16"):
+        cases.append(Case(big, p, "Latency", 1))
+        cases.append(Case(big, p, "ShiftAdd", 1))
+        cases.append(Case(big, p, "Latency", 16))
+        cases.append(Case(big, p, "Resource", 16))
+    return cases
+
+
+CASES = _matrix()
+
+#: Configurations that cannot run yet, with the reason recorded in results.json.
+CNN_EXAMPLE = REPO / "scripts" / "cnn_example.py"
+
+
+def unavailable() -> list[dict]:
+    """Benchmarks the suite knows of but cannot run in this tree, each with why."""
+    out = []
+    if not CNN_EXAMPLE.is_file():
+        out.append({"case": "cnn-*", "reason": f"the CNN example ({CNN_EXAMPLE.relative_to(REPO)}) is not in this tree "
+                                               "yet; the suite runs it once it lands"})
+    return out
+
+
+def select(only: list[str] | None, quick: bool) -> list[Case]:
+    cases = [c for c in CASES if c.quick] if quick else list(CASES)
+    if only:
+        picked = [c for c in cases if any(fnmatch.fnmatchcase(c.name, pat) or c.name == pat for pat in only)]
+        if not picked:
+            names = ", ".join(c.name for c in cases)
+            raise SystemExit(f"--only {' '.join(only)} matches no case{' of --quick' if quick else ''}; cases: {names}")
+        return picked
+    return cases
