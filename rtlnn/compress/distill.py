@@ -51,10 +51,13 @@ class Distiller(keras.Model):
     """``student`` trained on ``teacher``'s soft targets; calling it calls the student.
 
     ``compile(optimizer, metrics=...)`` as usual (the loss is built in); ``fit(x, y)`` with
-    integer labels.  The teacher is frozen (``teacher.trainable`` is set to False, and its
+    integer labels — or, with ``precomputed=True``, ``y`` = labels and the teacher's logits side by
+    side (``[label, z_1, ..., z_C]``), so a large teacher runs once, not once per epoch.  The
+    accuracy metric then needs the first column only (:func:`distill` handles it).  The teacher is frozen (``teacher.trainable`` is set to False, and its
     logits are a constant of the loss): only the student's weights are trained."""
 
-    def __init__(self, teacher, student, temperature: float = 4.0, alpha: float = 0.1, **kwargs):
+    def __init__(self, teacher, student, temperature: float = 4.0, alpha: float = 0.1, *, precomputed: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         _check(temperature, alpha)
         if teacher.output_shape[-1] != student.output_shape[-1]:
@@ -64,13 +67,17 @@ class Distiller(keras.Model):
         self.student = student
         self.temperature = float(temperature)
         self.alpha = float(alpha)
+        self.precomputed = bool(precomputed)
         teacher.trainable = False
 
     def call(self, x, training=False):
         return self.student(x, training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        teacher_logits = keras.ops.stop_gradient(self.teacher(x, training=False))
+        if self.precomputed:  # y = [label, teacher logits...] (see distill(cache_teacher=True))
+            teacher_logits, y = y[:, 1:], y[:, 0]
+        else:
+            teacher_logits = keras.ops.stop_gradient(self.teacher(x, training=False))
         loss = distillation_loss(y, y_pred, teacher_logits, self.temperature, self.alpha)
         if self.losses:  # the student's regularizers
             from keras import ops
@@ -81,15 +88,36 @@ class Distiller(keras.Model):
 
 
 def distill(teacher, student, data, temperature: float = 4.0, alpha: float = 0.1, *, epochs: int = 10,
-            batch_size: int = 256, learning_rate: float = 3e-3, validation_data=None, callbacks=(),
+            batch_size: int = 256, learning_rate: float = 3e-3, callbacks=(), cache_teacher: bool = True,
             verbose: int = 0):
     """Train ``student`` (in place) on ``data = (x, y)`` with the soft targets of ``teacher``.
 
     ``alpha`` weighs the hard-label loss, ``1 - alpha`` the soft one (``alpha=1`` is plain
-    training, no teacher).  Returns the Keras ``History``; ``student`` holds the weights."""
+    training, no teacher).  ``cache_teacher``: compute the teacher's logits on ``x`` once (exact
+    when the data is not augmented on the fly, and what makes a VGG16 teacher affordable).
+    Returns the Keras ``History``; ``student`` holds the weights."""
+    import numpy as np
+
     x, y = data
-    d = Distiller(teacher, student, temperature=temperature, alpha=alpha)
-    d.compile(optimizer=keras.optimizers.Adam(learning_rate),
-              metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    return d.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
-                 callbacks=list(callbacks), verbose=verbose)
+    y = np.asarray(y).reshape(-1)
+    if cache_teacher:
+        logits = np.asarray(teacher.predict(x, batch_size=max(batch_size, 256), verbose=0), dtype=np.float32)
+        target = np.concatenate([y[:, None].astype(np.float32), logits], axis=1)
+    else:
+        target = y
+    d = Distiller(teacher, student, temperature=temperature, alpha=alpha, precomputed=cache_teacher)
+    d.compile(optimizer=keras.optimizers.Adam(learning_rate), metrics=[_LabelAccuracy(cache_teacher)])
+    return d.fit(x, target, epochs=epochs, batch_size=batch_size, callbacks=list(callbacks), verbose=verbose)
+
+
+class _LabelAccuracy(keras.metrics.SparseCategoricalAccuracy):
+    """Accuracy on the label column of a packed ``[label, teacher logits]`` target."""
+
+    def __init__(self, packed: bool):
+        super().__init__(name="accuracy")
+        self.packed = packed
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.packed:
+            y_true = y_true[:, :1]
+        return super().update_state(y_true, y_pred, sample_weight)

@@ -343,8 +343,9 @@ def _keras_activation(value):
     return None, activation_name(value)
 
 
-def qdense(conv, spec) -> None:
-    """QKeras ``QDense``: quantized kernel and bias, exact sum, then its activation."""
+def qdense(conv, spec, plain_class: str = "Dense") -> None:
+    """QKeras ``QDense`` (and ``QConv1D`` / ``QConv2D`` as ``plain_class``): quantized kernel and
+    bias, exact sum, then its activation."""
     from .keras_model import KerasLayer
 
     where = conv.where(spec)
@@ -362,8 +363,8 @@ def qdense(conv, spec) -> None:
     if precisions:
         precisions["result"] = "exact"  # QKeras adds quantized products in float: exact
     act_q, act_plain = _keras_activation(cfg.get("activation"))
-    plain = KerasLayer("Dense", spec.name, dict(cfg, activation="linear"), list(spec.inbound), weights)
-    conv.Dense(plain)
+    plain = KerasLayer(plain_class, spec.name, dict(cfg, activation="linear"), list(spec.inbound), weights)
+    getattr(conv, plain_class)(plain)
     dense = conv.graph[spec.name]
     dense.quantizer_t = precisions
     act_q = parse_quantizer(act_q, f"{where}, activation") if act_q is not None else None
@@ -384,4 +385,6 @@ def qactivation(conv, spec) -> None:
 
 
 #: Keras class name -> handler(converter, spec): the QKeras layers rtlnn converts.
-QKERAS_LAYERS = {"QDense": qdense, "QActivation": qactivation}
+QKERAS_LAYERS = {"QDense": qdense, "QActivation": qactivation,
+                 "QConv1D": lambda conv, spec: qdense(conv, spec, "Conv1D"),
+                 "QConv2D": lambda conv, spec: qdense(conv, spec, "Conv2D")}

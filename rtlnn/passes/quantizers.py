@@ -22,7 +22,7 @@ from typing import Mapping
 from ..arith import dense_accum_type
 from ..config import LAYER_TYPE_ALIASES
 from ..fixed import FixedType
-from ..ir import Dense, Layer, ModelGraph, Reshape, RtlnnError
+from ..ir import Conv2D, Dense, Layer, ModelGraph, Reshape, RtlnnError
 
 __all__ = ["apply_quantizers", "user_set_precisions"]
 
@@ -48,7 +48,7 @@ def user_set_precisions(config: Mapping, layer: Layer) -> set[str]:
 def _exact(graph: ModelGraph, layer: Layer) -> FixedType:
     src = graph[layer.inputs[0]]
     in_t = src.result_t
-    if isinstance(layer, Dense):
+    if isinstance(layer, (Dense, Conv2D)):
         if layer.accum_t is None:
             layer.accum_t = dense_accum_type(layer.weight_raw(), layer.bias_raw(), in_t, layer.weight_t, layer.bias_t)
         return layer.accum_t

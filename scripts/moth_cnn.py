@@ -1,0 +1,66 @@
+#!/usr/bin/env python
+"""2D-CNN: an insect sticky-trap image classifier (in the spirit of pest-trap moth
+classifiers), compressed for the ZCU102.
+
+Teacher CNN (three Conv-Conv-MaxPool blocks, 32/64/128 filters, dense head: ~290k parameters)
+on :func:`rtlnn.datasets.moth_trap_images` (24x24 RGB crops, 4 classes); student
+Conv(6)-Pool-Conv(12)-Pool-Dense(14)-Dense(4) (3,590 parameters) distilled from it, trained
+quantization-aware at 8 bits and pruned to 50% sparsity; converted with ``io_stream`` (one
+pixel per clock, line buffers), simulated bit-exactly on the test set and synthesized with
+Yosys for the ZCU102 (xczu9eg).  Reuse factors: the dense layers see one vector per frame
+(576 pixel cycles), so they share their multipliers 32 and 4 ways.
+
+    python scripts/moth_cnn.py [--quick] [-o DIR]
+"""
+
+import sys
+
+SIZE = 24
+
+
+def data(n_train, n_test):
+    from rtlnn.datasets import moth_trap_images
+
+    return moth_trap_images(n_train, seed=1, size=SIZE), moth_trap_images(n_test, seed=2, size=SIZE)
+
+
+def teacher():
+    import keras
+
+    L = keras.layers
+    layers = [keras.Input((SIZE, SIZE, 3))]
+    for filters in (32, 64, 128):
+        layers += [L.Conv2D(filters, 3, padding="same", activation="relu"),
+                   L.Conv2D(filters, 3, padding="same", activation="relu"), L.MaxPooling2D(2)]
+    layers += [L.Flatten(), L.Dropout(0.3), L.Dense(64, activation="relu"), L.Dense(4)]
+    return keras.Sequential(layers, name="moth_teacher")
+
+
+def student():
+    import keras
+
+    L = keras.layers
+    return keras.Sequential([keras.Input((SIZE, SIZE, 3)), L.Conv2D(6, 3, activation="relu"), L.MaxPooling2D(2),
+                             L.Conv2D(12, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
+                             L.Dense(14, activation="relu"), L.Dense(4)], name="moth_student")
+
+
+def config(qmodel):
+    dense = [l.name for l in qmodel.layers if l.__class__.__name__ == "QDense"]
+    return {"Model": {"ReuseFactor": 1},
+            "LayerName": {dense[0]: {"ReuseFactor": 32}, dense[1]: {"ReuseFactor": 4}}}
+
+
+def spec():
+    from rtlnn.compress.app import AppSpec
+
+    return AppSpec(key="moth_cnn", title="2D-CNN", description="insect sticky-trap image classifier",
+                   data=data, teacher=teacher, student=student, n_train=8000, n_test=1000, teacher_epochs=8,
+                   distill_epochs=30, qat_epochs=30, sparsity=0.5, board="zcu102", io_type="io_stream",
+                   config=config, batch_size=64, learning_rate=3e-3, quick_n_train=256, quick_n_test=32)
+
+
+if __name__ == "__main__":
+    from rtlnn.compress.app import main
+
+    sys.exit(main(spec()))

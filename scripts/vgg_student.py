@@ -1,0 +1,63 @@
+#!/usr/bin/env python
+"""2D-VGG: a VGG16 teacher (``keras.applications.VGG16(weights=None)``: the architecture, trained
+here from scratch — nothing pretrained is downloaded) on the sticky-trap images at 32x32,
+distilled into a 3,202-parameter student at 60% sparsity, 8 bits, ``io_stream`` on the ZCU102.
+
+The VGG16 convolutional base (13 conv layers, 14.7 M parameters) with a global-average-pooled
+linear head; its logits on the training set are computed once and reused by every
+distillation epoch (``distill(cache_teacher=True)``), which is what makes a VGG16 teacher
+affordable on a 2-core machine.
+
+    python scripts/vgg_student.py [--quick] [-o DIR]
+"""
+
+import sys
+
+SIZE = 32
+
+
+def data(n_train, n_test):
+    from rtlnn.datasets import moth_trap_images
+
+    return moth_trap_images(n_train, seed=11, size=SIZE), moth_trap_images(n_test, seed=12, size=SIZE)
+
+
+def teacher():
+    import keras
+
+    base = keras.applications.VGG16(weights=None, include_top=False, input_shape=(SIZE, SIZE, 3), pooling="avg")
+    x = keras.Input((SIZE, SIZE, 3))
+    # VGG16's own preprocessing expects 0-255 BGR with the ImageNet mean off: a plain rescale here
+    y = keras.layers.Dense(4, name="logits")(base(keras.layers.Rescaling(2.0, offset=-1.0)(x)))
+    return keras.Model(x, y, name="vgg16_teacher")
+
+
+def student():
+    import keras
+
+    L = keras.layers
+    return keras.Sequential([keras.Input((SIZE, SIZE, 3)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2),
+                             L.Conv2D(7, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
+                             L.Dense(11, activation="relu"), L.Dense(4)], name="vgg_student")
+
+
+def config(qmodel):
+    dense = [l.name for l in qmodel.layers if l.__class__.__name__ == "QDense"]
+    return {"Model": {"ReuseFactor": 1},
+            "LayerName": {dense[0]: {"ReuseFactor": 36}, dense[1]: {"ReuseFactor": 4}}}
+
+
+def spec():
+    from rtlnn.compress.app import AppSpec
+
+    return AppSpec(key="vgg_student", title="2D-VGG", description="VGG16 teacher, sticky-trap images at 32x32",
+                   data=data, teacher=teacher, student=student, n_train=4000, n_test=500, teacher_epochs=4,
+                   distill_epochs=30, qat_epochs=30, sparsity=0.6, board="zcu102", io_type="io_stream",
+                   config=config, teacher_batch_size=32, teacher_learning_rate=1e-4, batch_size=64,
+                   learning_rate=3e-3, quick_n_train=128, quick_n_test=16)
+
+
+if __name__ == "__main__":
+    from rtlnn.compress.app import main
+
+    sys.exit(main(spec()))
