@@ -30,7 +30,8 @@ as ``dense_raw``) in front of the output register.
 Pipelining.  The graph is scheduled as soon as possible under a per-stage time budget
 (:func:`rtlnn.hw.timing_model.schedule`): with a ``clock_period`` the budget and every
 adder's delay come from the FPGA family's :class:`~rtlnn.hw.timing_model.DelayModel`
-(an adder costs by its carry-chain width, a cast by its rounding and saturation logic);
+(an adder costs a fixed part plus a carry ripple by its width, ripples of cascaded adders
+overlap; a cast costs by its rounding and saturation logic);
 without one, every adder level costs 1 and a stage holds ``levels_per_stage`` of them.
 A value used in a later stage than its own goes through one register per stage crossed
 (constants never do); the casts share the last stage with the last adders, and the output
@@ -109,10 +110,28 @@ def _exact_reason(w_raw, in_t: FixedType, weight_t: FixedType, accum_t: FixedTyp
     return None
 
 
+#: Plans by their inputs: a network is elaborated more than once (timing, then Verilog), and
+#: sharing is the slow part.  Plans are never modified after they are made.
+_PLANS: dict = {}
+_PLANS_MAX = 64
+
+
 def plan_shift_add(weight_raw, bias_raw, in_t: FixedType, weight_t: FixedType, bias_t: FixedType,
                    accum_t: FixedType, result_t: FixedType, *, cse: bool = True,
                    max_cse_depth: int | None = None) -> ShiftAddPlan:
     """The arithmetic plan of a shift-add Dense layer (raw weights ``(n_in, n_out)``)."""
+    w, b = np.asarray(weight_raw), np.asarray(bias_raw)
+    key = (w.shape, repr(w.tolist()), repr(b.tolist()), in_t, weight_t, bias_t, accum_t, result_t, cse, max_cse_depth)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _make_plan(w, b, in_t, weight_t, bias_t, accum_t, result_t, cse, max_cse_depth)
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = plan
+    return plan
+
+
+def _make_plan(weight_raw, bias_raw, in_t, weight_t, bias_t, accum_t, result_t, cse, max_cse_depth) -> ShiftAddPlan:
     w = np.asarray(weight_raw, dtype=object)
     p_t = product_type(in_t, weight_t)
     b_acc = [int(v) for v in np.asarray(accum_t.cast(bias_raw, bias_t)).ravel()]
@@ -268,8 +287,8 @@ class ShiftAddDense(wiring.Component):
         })
 
     # ------------------------------------------------------------------ dataflow
-    def _adder_delay(self, width: int) -> float:
-        return self.model.adder(width) if self.clock_period is not None else 1.0
+    def _adder_delay(self, width: int):
+        return self.model.adder_parts(width) if self.clock_period is not None else 1.0
 
     def _cast_delay(self, src: FixedType, dst: FixedType) -> float:
         return self.model.cast(src, dst) if self.clock_period is not None else 0.0
@@ -304,7 +323,11 @@ class ShiftAddDense(wiring.Component):
             return _add_shifted(a, b, tb.shift, tb.sign)
         if tb.shift == 0 and tb.sign > 0:
             return _add_shifted(b, a, ta.shift, ta.sign)
-        return _scaled(a, ta) + _scaled(b, tb)
+        va = a.shift_left(ta.shift) if ta.shift else a
+        vb = b.shift_left(tb.shift) if tb.shift else b
+        if ta.sign > 0:  # one subtraction, never a negation and an addition (two carry chains)
+            return va - vb if tb.sign < 0 else va + vb
+        return vb - va if tb.sign > 0 else -(va + vb)
 
     def _term_op(self, ops, index, ranges, t: Term | None, name: str, extra_delay: float, shape, finish):
         """An op computing ``finish(scaled term value)`` of shape ``shape``."""
@@ -312,8 +335,10 @@ class ShiftAddDense(wiring.Component):
             ops.append(_Op(name, (), 0.0, shape, lambda vals: finish(Const(0, 1)), const=True))
             return len(ops) - 1
         lo, hi = ranges[t.var]
-        neg = self._adder_delay(_shape(lo, hi).width) if t.sign < 0 else 0.0
-        ops.append(_Op(name, (index[t.var],), neg + extra_delay, shape, lambda vals: finish(_scaled(vals[0], t))))
+        d = self._adder_delay(_shape(lo, hi).width) if t.sign < 0 else 0.0
+        if extra_delay:
+            d = (d[0] + extra_delay, d[1]) if isinstance(d, tuple) else d + extra_delay
+        ops.append(_Op(name, (index[t.var],), d, shape, lambda vals: finish(_scaled(vals[0], t))))
         return len(ops) - 1
 
     def _dataflow(self):

