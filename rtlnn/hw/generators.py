@@ -69,10 +69,6 @@ def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring
         from .shift_add import make_shift_add_dense
 
         return make_shift_add_dense(layer, src.type, options, latency_dense=Dense)
-    if str(layer.strategy) in ("ShiftAdd", "Auto"):  # no multipliers, or a cost-based choice: hw/shift_add.py
-        from .shift_add import make_shift_add_dense
-
-        return make_shift_add_dense(layer, src.type, options, latency_dense=Dense)
     if str(layer.strategy).lower() == "resource":  # weights in a memory (block RAM), see dense_resource
         return DenseResource(layer, src.type, levels_per_stage=options.levels_per_stage)
     return Dense(layer, src.type, levels_per_stage=_dense_levels(layer, options))

@@ -47,8 +47,6 @@ class LayerInfo:
     reuse_factor: int = 1
     strategy: str | None = None  # the implementation built (Auto resolved), when the generator says
     strategy_reason: str | None = None
-    strategy: str | None = None  # the implementation built (Auto resolved), when the generator says
-    strategy_reason: str | None = None
 
 
 @dataclass
