@@ -121,6 +121,7 @@ def markdown(results: dict) -> str:
             out += [f"Precision `{prec}` = `{_prec_text(rows[0]['precision_config'])}`:", ""]
             out += figures_table(rows)
             out.append("")
+    out += comparisons(results["cases"])
     notes = []
     for e in entries:
         if "error" in e:
@@ -153,6 +154,38 @@ def markdown(results: dict) -> str:
     if v:
         out += ["", "Tools (latest run): " + ", ".join(f"{k} {val}" for k, val in v.items() if val), ""]
     return "\n".join(out) + "\n"
+
+
+def _cost(cases: dict, name: str) -> int | None:
+    s = (cases.get(name) or {}).get("synth") or {}
+    return s.get("lut_plus_55dsp")
+
+
+def comparisons(cases: dict) -> list[str]:
+    """The issue-8 questions, answered from the synthesized cases: ShiftAdd vs multipliers on the
+    same network and precision, and the 70%-pruned network vs the dense one (same Yosys recipe)."""
+    rows = []
+    for model in ("jet", "jetp70", "mlp5x100", "tiny"):
+        for prec in ("f8.3", "w8a16", "f16.6"):
+            lat, sa = f"{model}-{prec}-latency-rf1", f"{model}-{prec}-shiftadd-rf1"
+            a, b = _cost(cases, lat), _cost(cases, sa)
+            if a and b:
+                dsp = cases[sa]["synth"]["dsp"]
+                rows.append(_row([f"`{sa}` vs `{lat}`", f"{b:,} vs {a:,}", f"{b / a:.2f}",
+                                  f"ShiftAdd DSP {dsp}; cycles {cases[sa]['generate']['latency_cycles']} vs "
+                                  f"{cases[lat]['generate']['latency_cycles']}"]))
+    for prec in ("f8.3", "w8a16", "f16.6"):
+        for strat in ("latency", "shiftadd"):
+            p, d = f"jetp70-{prec}-{strat}-rf1", f"jet-{prec}-{strat}-rf1"
+            a, b = _cost(cases, d), _cost(cases, p)
+            if a and b:
+                nz = cases[p]["generate"]["nonzero_weights"] / max(cases[d]["generate"]["nonzero_weights"], 1)
+                rows.append(_row([f"`{p}` vs `{d}`", f"{b:,} vs {a:,}", f"{b / a:.2f}",
+                                  f"nonzero weights ratio {nz:.2f} (after quantization)"]))
+    if not rows:
+        return []
+    return ["## Comparisons (LUT + 55 × DSP, same Yosys run recipe)", "",
+            _row(["designs", "LUT+55·DSP", "ratio", "notes"]), _row(["---"] * 4), *rows, ""]
 
 
 def _prec_text(p) -> str:
