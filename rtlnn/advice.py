@@ -34,7 +34,7 @@ from .config import AUTO, resolve_layer_settings
 from .fixed import FixedType
 from .ir import ModelGraph, RtlnnError
 
-__all__ = ["advise_precision", "PrecisionAdvice", "Scorer", "tensor_integer_bits"]
+__all__ = ["advise_precision", "PrecisionAdvice", "Scorer", "tensor_integer_bits", "folded_batchnorms"]
 
 METRICS = ("accuracy", "max_abs_error")
 
@@ -146,14 +146,26 @@ def _tensors(rm, profile, int_margin: int) -> list[_Tensor]:
     return out
 
 
-def tensor_integer_bits(rm, profile, int_margin: int = 0) -> tuple[dict, dict]:
-    """``(integer bits, signedness)`` per layer and precision name, from the profile (see step 1)."""
+def tensor_integer_bits(rm, profile, int_margin: int = 0, untyped: ModelGraph | None = None) -> tuple[dict, dict]:
+    """``(integer bits, signedness)`` per layer and precision name, from the profile (see step 1);
+    with the ``untyped`` graph, a BatchNormalization folded into a Dense gets that Dense's result."""
     bits: dict[str, dict[str, int]] = {}
     signed: dict[str, dict[str, bool]] = {}
     for t in _tensors(rm, profile, int_margin):
         bits.setdefault(t.layer, {})[t.pname] = t.integer
         signed.setdefault(t.layer, {})[t.pname] = t.template.signed
+    for bn, dense in (folded_batchnorms(untyped, rm.graph).items() if untyped is not None else ()):
+        if "result" in bits.get(dense, {}):
+            bits[bn] = {"result": bits[dense]["result"]}
+            signed[bn] = {"result": signed[dense]["result"]}
     return bits, signed
+
+
+def folded_batchnorms(untyped: ModelGraph, typed: ModelGraph) -> dict[str, str]:
+    """BatchNormalization layers folded away (``{bn: dense}``): the folded Dense takes the
+    BatchNormalization's configured ``result`` type, so that is the setting to change."""
+    return {l.name: l.inputs[0] for l in untyped if l.kind == "BatchNormalization" and l.name not in typed.layers
+            and len(l.inputs) == 1 and l.inputs[0] in typed.layers}
 
 
 def _make_type(tensor: _Tensor, frac: int) -> FixedType:
@@ -288,6 +300,11 @@ def advise_precision(model, rm, X, y=None, *, tolerance: float = 0.01, metric: s
     types: dict[str, dict[str, str]] = {}
     for k, tensor in enumerate(tensors):
         types.setdefault(tensor.layer, {})[tensor.pname] = str(_make_type(tensor, fracs[k]))
+    from .trace import keras_name_map
+
+    for dense, ref in keras_name_map(km, rm.graph).items():  # a folded BatchNormalization sets the result
+        if ref and ref[0] != dense and ref[0] not in rm.graph.layers and "result" in types.get(dense, {}):
+            types[ref[0]] = {"result": types[dense]["result"]}
     config = _advised_config(rm.config, types)
     bits = {"before": _total_bits(rm.graph, tensors), "after": _total_bits(final, tensors)}
     advice = PrecisionAdvice(config=config, types=types, metric=metric, tolerance=tolerance,

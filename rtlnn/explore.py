@@ -554,7 +554,9 @@ def explore(model, X, y=None, *, reuse=(1, 2, 4, 8), precision="8..16", config=N
     profile = numerical(live, rm0, x, activations="float" if live is not None else "emulator")
     from .advice import tensor_integer_bits
 
-    integer_bits, signed = tensor_integer_bits(rm0, profile)
+    integer_bits, signed = tensor_integer_bits(rm0, profile, untyped=graph)
+    # layers only the typed graph has (OutputCast layers) are set through their own config key
+    integer_bits = {k: v for k, v in integer_bits.items() if k in graph.layers}
 
     out = Path(output_dir) if output_dir is not None else Path("rtlnn_explore")
     ctx = _Context(graph=graph, base_config=base, x=x, labels=labels, integer_bits=integer_bits, signed=signed,

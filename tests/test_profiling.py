@@ -178,3 +178,26 @@ def test_profile_page_renders_in_chromium(demo, tmp_path):
     assert {src for src, *_ in images} == {"weights.png", "activations.png"}
     for src, width, height, complete in images:
         assert complete and width > 300 and height > 100, (src, width, height)
+
+
+def test_advice_and_sweep_set_a_folded_batchnorm_through_its_own_name(tmp_path):
+    """A BatchNormalization folded into its Dense gives that Dense its result type: the advice
+    and the sweep set it under the BatchNormalization's name, and re-converting agrees."""
+    pytest.importorskip("keras")
+    from rtlnn.advice import advise_precision
+    from rtlnn.explore import explore
+    from test_trace import _keras_branchy_model
+
+    model = _keras_branchy_model()
+    rm = rtlnn.convert_from_keras_model(model, config={"Model": {"Precision": "fixed<16,6>"}},
+                                        output_dir=tmp_path / "prj")
+    x = np.random.default_rng(0).normal(0, 1, (300, 6))
+    advice = advise_precision(model, rm, x, tolerance=0.02)
+    assert advice.types["bn"]["result"] == advice.types["d2"]["result"]
+    assert advice.verified_score == advice.score and advice.within
+    ex = explore(model, x, None, reuse="1", precision="8", synth=False, engine="serial", progress=False,
+                 output_dir=tmp_path / "sweep")
+    names = ex.points[0].config["LayerName"]
+    assert names["bn"]["Precision"]["result"] == names["d2"]["Precision"]["result"]
+    rm8 = rtlnn.convert_from_keras_model(model, config=ex.points[0].config, output_dir=tmp_path / "p8")
+    assert str(rm8.graph["d2"].result_t) == names["d2"]["Precision"]["result"]
