@@ -179,6 +179,8 @@ def save(results: dict, out_dir: Path) -> None:
     tmp.write_text(json.dumps(results, indent=1, sort_keys=False, default=str) + "\n")
     tmp.replace(out_dir / "results.json")
     (out_dir / "results.md").write_text(tables.markdown(results))
+    if out_dir.resolve() == HERE:  # the suite's own results also go into its README
+        tables.update_readme(HERE / "README.md", results)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.render:
         results = load_results(Path(args.out) / "results.json")
-        (Path(args.out) / "results.md").write_text(tables.markdown(results))
+        save(results, Path(args.out))
         print(f"rendered {Path(args.out) / 'results.md'}")
         return 0
     selected = sorted(case_mod.select(args.only, args.quick), key=lambda c: c.cost_hint)
