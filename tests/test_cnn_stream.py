@@ -185,3 +185,29 @@ def test_pooling_stream(case):
 def test_global_pooling_stream(op):
     check_layer(_graph((3, 4, 2), ir.GlobalPooling2D("g", ["x"], (2,), op=op)), CFG, "g")
     check_layer(_graph((5, 3), ir.GlobalPooling1D("g", ["x"], (3,), op=op)), CFG, "g")
+
+
+@pytest.mark.parametrize("strategy", ["Resource", "Latency"])
+def test_conv_stream_strategy(strategy):
+    """The Dense inside a stream convolution follows the layer's Strategy (weights in a memory for
+    Resource): still bit-exact, and the window steps at the Dense's II."""
+    rng = np.random.default_rng(5)
+    layer = _conv(ir.Conv2D, "conv", (5, 4, 2), 3, (3, 3), (1, 1), "same", rng)
+    cfg = {"Model": {"Precision": "fixed<8,3>"},
+           "LayerName": {"conv": {"ReuseFactor": 6, "Strategy": strategy}}}
+    dut = check_layer(_graph((5, 4, 2), layer), cfg, "conv", frames=2)["full"]
+    assert dut.window.step_cycles == 6 and dut.n_multipliers == -(-54 // 6)
+
+
+def test_errors_name_the_layer():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ir.RtlnnError, match="layer 'p'.*average pooling with padding='same'"):
+        ir.Pooling2D("p", ["x"], (3, 3, 1), kernel_size=(2, 2), padding=(0, 1, 0, 1), op="average")
+    with pytest.raises(ir.RtlnnError, match="layer 'c'.*bias shape"):
+        ir.Conv2D("c", ["x"], (), weight=rng.normal(size=(3, 3, 1, 2)), bias=np.zeros(3))
+    layer = _conv(ir.Conv2D, "c", (4, 4, 1), 2, (2, 2), (1, 1), "valid", rng)
+    g = run_passes(_graph((4, 4, 1), layer), CFG)
+    from rtlnn.hw.conv import make_conv
+    g["c"].reuse_factor = 10 ** 6
+    with pytest.raises(ir.RtlnnError, match="Conv2D layer 'c': ReuseFactor 1000000 is out of range"):
+        make_conv(g["c"], [Source("x", g["x"].result_t, 16, (4, 4, 1))], HwOptions())

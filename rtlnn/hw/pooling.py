@@ -9,14 +9,14 @@ output register.  Latency = tree latency + 1, II = 1.
 * io_parallel: one PoolReduce over the whole tensor (every window, every channel).
 * io_stream: a :class:`~rtlnn.hw.line_buffer.Window` (max pooling pads with the input
   type's smallest code) feeding a PoolReduce over one window per step; global pooling
-  uses a window of the whole frame.
+  keeps a running max / exact sum per channel (:class:`GlobalPoolStream`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Signal, unsigned
-from amaranth.lib import wiring
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, unsigned
+from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .. import ir
@@ -29,7 +29,7 @@ from .line_buffer import Window, WindowedStream, conv_positions
 from .max_tree import MaxTree, max_tree_latency
 from .pipeline import delay
 
-__all__ = ["PoolReduce", "make_pooling", "make_global_pooling", "make_pooling_stream",
+__all__ = ["PoolReduce", "GlobalPoolStream", "make_pooling", "make_global_pooling", "make_pooling_stream",
            "make_global_pooling_stream"]
 
 
@@ -159,7 +159,68 @@ def make_pooling_stream(layer, sources, options) -> wiring.Component:
     return _stream(layer, src, hwc, layer.kernel_size, layer.strides, layer.padding, options)
 
 
+class GlobalPoolStream(wiring.Component):
+    """io_stream global pooling: one running max / exact running sum per channel over the
+    ``pixels`` pixels of a frame (no line buffer).  The frame's last pixel goes through the
+    final max / sum, the ``1/N`` product and the cast straight into the output register:
+    ``latency = ii = pixels`` cycles (the last pixel arrives ``pixels - 1`` cycles after the
+    first at full rate)."""
+
+    def __init__(self, op: str, in_t: FixedType, result_t: FixedType, channels: int, pixels: int, *, name: str):
+        self._MustUse__silence = True
+        for what, t in (("input type", in_t), ("result_t", result_t)):
+            if not isinstance(t, FixedType):
+                raise ir.RtlnnError(f"pooling layer {name!r}: {what} must be a FixedType, not {t!r}; "
+                                    "run the precision passes first")
+        if op not in ir.POOL_OPS or channels < 1 or pixels < 1:
+            raise ir.RtlnnError(f"pooling layer {name!r}: op {op!r} over {pixels} pixels of {channels} channels "
+                                "is not a global pooling")
+        self.op, self.in_t, self.result_t, self.channels, self.n = op, in_t, result_t, channels, pixels
+        self.latency = self.ii = pixels
+        self.pixels_in, self.pixels_out = pixels, 1
+        self.n_multipliers = 0 if op == "max" or pixels & (pixels - 1) == 0 else channels
+        del self._MustUse__silence
+        super().__init__({
+            "i": In(stream.Signature(unsigned(channels * in_t.width))),
+            "o": Out(stream.Signature(unsigned(channels * result_t.width))),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        w, rw, n = self.in_t.width, self.result_t.width, self.n
+        count = Signal(range(n), name="count")
+        last = Signal(name="last")
+        take = Signal(name="take")
+        m.d.comb += [last.eq(count == n - 1), self.i.ready.eq(~last | ~self.o.valid | self.o.ready),
+                     take.eq(self.i.valid & self.i.ready)]
+        acc_t = self.in_t if self.op == "max" else sum_type(self.in_t, n)
+        outs = []
+        for ch in range(self.channels):
+            x = self.i.payload[ch * w:(ch + 1) * w]
+            x = x.as_signed() if self.in_t.signed else x
+            acc = Signal(shape_of(acc_t), name=f"acc_{ch}", reset_less=True)
+            nxt = Signal(shape_of(acc_t), name=f"next_{ch}")
+            if self.op == "max":
+                m.d.comb += nxt.eq(Mux((count == 0) | (x > acc), x, acc))
+                res = cast(nxt, self.in_t, self.result_t)
+            else:
+                m.d.comb += nxt.eq(Mux(count == 0, x, acc + x))
+                r, _ = reciprocal(n)
+                res = cast(nxt * Const(r, unsigned(RECIPROCAL_FRAC + 1)), mean_source_type(self.in_t, n),
+                           self.result_t)
+            with m.If(take):
+                m.d.sync += acc.eq(nxt)
+            outs.append(res.as_unsigned()[:rw])
+        with m.If(take):
+            m.d.sync += count.eq(Mux(last, 0, count + 1))
+            with m.If(last):
+                m.d.sync += [self.o.payload.eq(Cat(*outs)), self.o.valid.eq(1)]
+        with m.If(self.o.ready & ~(take & last)):
+            m.d.sync += self.o.valid.eq(0)
+        return m
+
+
 def make_global_pooling_stream(layer, sources, options) -> wiring.Component:
-    """io_stream GlobalPooling1D / GlobalPooling2D: a window of the whole frame, one reduction."""
-    src, hwc = _source(layer, sources)
-    return _stream(layer, src, hwc, hwc[:2], (1, 1), (0, 0, 0, 0), options)
+    """io_stream GlobalPooling1D / GlobalPooling2D: running max / sum per channel (:class:`GlobalPoolStream`)."""
+    src, (h, w, c) = _source(layer, sources)
+    return GlobalPoolStream(layer.op, src.type, layer.result_t, c, h * w, name=layer.name)
