@@ -126,6 +126,9 @@ LAYER_TYPE_ALIASES = {
     "UpSampling2D": "UpSampling2D",
 }
 
+#: IR kinds whose ReuseFactor means something (a convolution's is per output pixel).
+_REUSE_KINDS = ("Dense", "Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D")
+
 #: Precision names each IR kind has.
 _PRECISION_KEYS = {
     "Input": ("result",),
@@ -210,7 +213,7 @@ def config_from_graph(graph: ModelGraph, granularity: str = "model", default_pre
             if not keys or layer.kind in types:
                 continue
             entry: dict[str, Any] = {"Precision": {k: default_precision for k in keys if k not in EXPLICIT_PRECISIONS}}
-            if layer.kind == "Dense":
+            if layer.kind in _REUSE_KINDS:
                 entry["ReuseFactor"] = default_reuse_factor
             types[layer.kind] = entry
         config["LayerType"] = types
@@ -221,7 +224,7 @@ def config_from_graph(graph: ModelGraph, granularity: str = "model", default_pre
             if not keys:
                 continue
             entry = {"Precision": {k: default_precision for k in keys if k not in EXPLICIT_PRECISIONS}, "Trace": False}
-            if layer.kind == "Dense":
+            if layer.kind in _REUSE_KINDS:
                 entry["ReuseFactor"] = default_reuse_factor
                 entry["Strategy"] = default_strategy
             names[layer.name] = entry

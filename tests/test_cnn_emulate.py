@@ -139,3 +139,15 @@ def test_conv_config_precisions_and_reuse():
     cfg["LayerType"]["Conv2D"]["ReuseFactor"] = 1000
     with pytest.raises(ir.RtlnnError, match="ReuseFactor 1000 is out of range"):
         run_passes(g, cfg)
+
+
+def test_config_from_graph_offers_conv_reuse_factor():
+    from rtlnn.config import config_from_graph
+
+    g = ir.ModelGraph()
+    g.add(ir.Input("x", [], (4, 4, 1)))
+    g.add(ir.Conv2D("c", ["x"], (2, 2, 2), weight=np.ones((3, 3, 1, 2)), bias=np.zeros(2)))
+    g.add(ir.Pooling2D("p", ["c"], (1, 1, 2), kernel_size=(2, 2), strides=(2, 2)))
+    assert config_from_graph(g, "name")["LayerName"]["c"]["ReuseFactor"] == 1
+    types = config_from_graph(g, "type")["LayerType"]
+    assert types["Conv2D"]["ReuseFactor"] == 1 and "ReuseFactor" not in types["Pooling2D"]
