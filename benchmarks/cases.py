@@ -22,6 +22,7 @@ PRECISIONS = {
     # the issue's operating point: 8-bit weights and biases, 16-bit activations and accumulators
     "w8a16": {"default": "fixed<16,6>", "weight": "fixed<8,3>", "bias": "fixed<8,3>"},
     "f16.6": "fixed<16,6>",
+    "ex8": "the CNN example's CONFIG (scripts/cnn_example.py): 8-bit weights and activations",
 }
 
 
@@ -31,6 +32,9 @@ class Model:
     title: str  # what a reader sees: shape and origin
     build: Callable  # () -> untyped ir.ModelGraph with float weights
     size: int = 0  # Dense weights, for ordering the run
+    data: str = "jet"  # the inputs: "jet" (rtlnn.datasets.jet_tagging) or "digits" (the CNN example's test set)
+    io_type: str = "io_parallel"
+    config: Callable | None = None  # (case) -> config, for models with their own (the CNN example's)
 
 
 @dataclass
@@ -55,6 +59,8 @@ class Case:
         return self.model.size * bits * share / self.reuse_factor ** 0.5
 
     def config(self) -> dict:
+        if self.model.config is not None:
+            return self.model.config(self)
         return {"Model": {"Precision": PRECISIONS[self.precision], "ReuseFactor": self.reuse_factor,
                           "Strategy": self.strategy}}
 
@@ -108,6 +114,50 @@ def random_mlp(sizes, seed: int, name: str = "mlp"):
     return g
 
 
+def _cnn_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rtlnn_cnn_example", CNN_EXAMPLE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_CNN_GRAPH = []
+
+
+def _cnn_graph():
+    """The CNN example's Keras model, trained as the script trains it (seeded; once per process)."""
+    import copy
+
+    if not _CNN_GRAPH:
+        from rtlnn.converters import load_keras
+        from rtlnn.frontends.keras_graph import graph_from_keras
+
+        mod = _cnn_module()
+        x_train, _, y_train, _ = mod.load_digits_split()
+        _CNN_GRAPH.append(graph_from_keras(load_keras(mod.build_and_train(x_train, y_train))))
+    return copy.deepcopy(_CNN_GRAPH[0])
+
+
+def _cnn_config(case) -> dict:
+    """The example's 8-bit config; at RF 1 its per-layer reuse factors are dropped."""
+    import copy
+
+    cfg = copy.deepcopy(_cnn_module().CONFIG)
+    if case.reuse_factor == 1:
+        for entry in cfg.get("LayerName", {}).values():
+            entry.pop("ReuseFactor", None)
+    return cfg
+
+
+def digits_inputs():
+    """The CNN example's test images (360, 8, 8, 1)."""
+    return _cnn_module().load_digits_split()[1]
+
+
+CNN_EXAMPLE = REPO / "scripts" / "cnn_example.py"
+
 MODELS = {
     "micro": Model("micro", "16->3->2 MLP, random He-normal weights (seed 2); the test-suite case",
                    lambda: random_mlp([16, 3, 2], seed=2, name="micro"), 54),
@@ -118,6 +168,9 @@ MODELS = {
                     _jet_pruned_graph, 1277),
     "mlp5x100": Model("mlp5x100", "16->(100)x5->5 MLP, random He-normal weights (seed 5)",
                       lambda: random_mlp([16, 100, 100, 100, 100, 100, 5], seed=5, name="mlp5x100"), 42100),
+    "cnn": Model("cnn", "the CNN example (scripts/cnn_example.py): 8x8 digits, Conv2D 4@3x3 -> MaxPool 2 -> "
+                 "Conv2D 8@3x3 -> Dense 10, io_stream, trained as the script trains it",
+                 _cnn_graph, 700, data="digits", io_type="io_stream", config=_cnn_config),
 }
 
 
@@ -133,6 +186,8 @@ def _matrix() -> list[Case]:
         for rf in (4, 16):
             cases.append(Case(model, "w8a16", "Latency", rf))
             cases.append(Case(model, "w8a16", "Resource", rf, quick=(m == "jet" and rf == 16)))
+    if CNN_EXAMPLE.is_file():  # "ex8" = the example's 8-bit precisions; rf4 = its ReuseFactor 4 layers
+        cases += [Case(MODELS["cnn"], "ex8", "Latency", 1), Case(MODELS["cnn"], "ex8", "Latency", 4)]
     big = MODELS["mlp5x100"]
     for p in ("f8.3", "w8a16"):
         cases.append(Case(big, p, "Latency", 1))
@@ -143,9 +198,6 @@ def _matrix() -> list[Case]:
 
 
 CASES = _matrix()
-
-#: Configurations that cannot run yet, with the reason recorded in results.json.
-CNN_EXAMPLE = REPO / "scripts" / "cnn_example.py"
 
 
 def unavailable() -> list[dict]:

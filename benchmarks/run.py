@@ -96,6 +96,7 @@ def provenance(argv: list[str]) -> dict:
 
 def run_case(case, args, x_sim, x_emu, previous: dict | None) -> dict:
     out = {"case": case.name, "model": case.model.name, "model_title": case.model.title,
+           "io_type": case.model.io_type,
            "precision": case.precision, "precision_config": case_mod.PRECISIONS[case.precision],
            "strategy": case.strategy, "reuse_factor": case.reuse_factor, "config": case.config()}
     try:
@@ -183,6 +184,19 @@ def save(results: dict, out_dir: Path) -> None:
         tables.update_readme(HERE / "README.md", results)
 
 
+def merge(into: dict, other: dict) -> None:
+    """Add ``other``'s cases (replacing same-named ones) with their runs, renumbered."""
+    base = len(into["runs"])
+    into["runs"].extend(other.get("runs", []))
+    for name, e in other.get("cases", {}).items():
+        e = dict(e, run=e["run"] + base)
+        for stage in STAGES:
+            s = e.get(stage)
+            if isinstance(s, dict) and "from_run" in s:
+                e[stage] = dict(s, from_run=s["from_run"] + base)
+        into["cases"][name] = e
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -202,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ecp5-max-lut", type=int, default=15_000,
                    help="place and route on the ECP5 designs of at most this many xc7 LUTs (default 15000)")
     p.add_argument("--render", action="store_true", help="only rewrite results.md from results.json")
+    p.add_argument("--merge", nargs="+", metavar="RESULTS_JSON",
+                   help="add the cases of other results.json files (e.g. runs done in parallel with --out) and render")
     p.add_argument("--ecp5-timeout", type=float, default=900.0,
                    help="give up on a nextpnr-ecp5 run after this many seconds (default 900)")
     p.add_argument("--fresh", action="store_true", help="drop earlier results in --out instead of merging")
@@ -211,8 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         for c in case_mod.select(None, args.quick):
             print(c.name + ("  (quick)" if c.quick else ""))
         return 0
-    if args.render:
+    if args.render or args.merge:
         results = load_results(Path(args.out) / "results.json")
+        for other in args.merge or []:
+            merge(results, load_results(Path(other)))
         save(results, Path(args.out))
         print(f"rendered {Path(args.out) / 'results.md'}")
         return 0
@@ -228,15 +246,29 @@ def main(argv: list[str] | None = None) -> int:
     results["runs"].append({**prov, "cases": [c.name for c in selected], "finished": None})
     results["unavailable"] = case_mod.unavailable()
 
+    import numpy as np
     from rtlnn.datasets import jet_tagging
     from rtlnn.demo import TEST_SEED
 
-    x_emu, _ = jet_tagging(stages.EMU_SAMPLES, seed=TEST_SEED)
-    x_sim = x_emu[:args.vectors]
+    inputs = {}
+
+    def data(kind: str):
+        """(simulation vectors, emulator samples) of a model's input kind, made once."""
+        if kind not in inputs:
+            if kind == "digits":
+                x = case_mod.digits_inputs()  # the CNN example's whole test set
+                reps = -(-stages.EMU_SAMPLES // len(x))
+                inputs[kind] = (x[:args.vectors], np.concatenate([x] * reps)[:stages.EMU_SAMPLES])
+            else:
+                x, _ = jet_tagging(stages.EMU_SAMPLES, seed=TEST_SEED)
+                inputs[kind] = (x[:args.vectors], x)
+        return inputs[kind]
+
     _warm_up(Path(args.work))
     for k, case in enumerate(selected, 1):
         _progress(f"[{k}/{len(selected)}] {case.name}")
         t0 = time.perf_counter()
+        x_sim, x_emu = data(case.model.data)
         entry = run_case(case, args, x_sim, x_emu, results["cases"].get(case.name))
         entry["run"] = run_id
         entry["command"] = prov["command"]

@@ -65,20 +65,27 @@ def generate(case, out_dir: Path, x_sim: np.ndarray):
     config = case.config()
     with cold_cache(), Timer() as t:
         typed = run_passes(_copy(graph), config)
-        rm = RtlnnModel(typed, config, out_dir, project_name=case.model.name)
+        rm = RtlnnModel(typed, config, out_dir, project_name=case.model.name, io_type=case.model.io_type)
         rm.write(x_sim)
     rep = rm.report()
-    dense = [l for l in rep["layers"] if l["kind"] == "Dense"]
-    figs = {
+    weighted = [layer for layer in typed if getattr(layer, "weight", None) is not None]  # Dense, Conv, ...
+    with_weights = [l for l in rep["layers"] if "weight" in l["precision"]]
+    return rm, float_graph, {
         "seconds": round(t.wall, 2), "cpu_seconds": round(t.cpu, 2),
         "latency_cycles": rep["latency_cycles"], "ii": rep["ii"], "multipliers": rep["multipliers"],
-        "weights": sum(l["weights"] for l in dense),
-        "nonzero_weights": sum(l["nonzero_weights"] for l in dense),
-        "precisions": {l["name"]: l["precision"] for l in dense},
-        "strategies": {l["name"]: (l.get("strategy_reason") or l["strategy"]) for l in dense},
+        "io_type": rep["io_type"],
+        "weights": int(sum(np.size(layer.weight) for layer in weighted)),
+        "nonzero_weights": int(sum(_nonzero(layer) for layer in weighted)),
+        "precisions": {l["name"]: l["precision"] for l in with_weights},
+        "strategies": {l["name"]: (l.get("strategy_reason") or l["strategy"]) for l in with_weights},
         "design_dir": str(out_dir), "rtl_sha256": rtl_hash(out_dir),
     }
-    return rm, float_graph, figs
+
+
+def _nonzero(layer) -> int:
+    """Nonzero weights after quantization (what the hardware multiplies)."""
+    raw = getattr(layer, "weight_raw", None)
+    return int(np.count_nonzero(raw() if callable(raw) else layer.weight))
 
 
 def rtl_hash(design_dir: Path) -> str:
