@@ -6,8 +6,8 @@ tolerance of float, found with the emulator on the user's data, written as a con
 1. **Integer bits from the profile** (:func:`rtlnn.profiling.numerical`): each weight, bias
    and activation gets the fewest integer bits that hold the values it takes on the data
    (plus ``int_margin``), so nothing overflows on that data.
-2. **A uniform start**: every tensor gets the same number of fractional bits, lowered from
-   ``max_frac`` while the model stays within ``tolerance``.
+2. **A uniform start**: every tensor gets the same number of fractional bits, the fewest in
+   ``min_frac..max_frac`` (by bisection) with which the model stays within ``tolerance``.
 3. **Greedy per tensor**: largest tensors first, each tensor's fractional bits are lowered
    one at a time while the model stays within ``tolerance`` (the emulator reruns only the
    layers from the changed one on).
@@ -274,14 +274,17 @@ def advise_precision(model, rm, X, y=None, *, tolerance: float = 0.01, metric: s
             f"(float {scorer.float_score:.4g}, tolerance {tolerance}); raise max_frac or int_margin, or loosen "
             "the tolerance")
     ev.accept(fracs, values)
-    while frac > min_frac:
-        trial = {k: frac - 1 for k in fracs}
+    lo = min_frac  # bisection: frac passes; below lo - 1 is not tried
+    while lo < frac:
+        mid = (lo + frac) // 2
+        trial = {k: mid for k in fracs}
         out, values, _ = ev.run(trial)
         s = scorer.score(out)
-        if not scorer.ok(s):
-            break
-        frac, fracs, best = frac - 1, trial, s
-        ev.accept(fracs, values)
+        if scorer.ok(s):
+            frac, fracs, best = mid, trial, s
+            ev.accept(fracs, values)
+        else:
+            lo = mid + 1
 
     # 3. greedy, one tensor at a time, largest first
     order = sorted(range(len(tensors)), key=lambda k: -tensors[k].size)

@@ -25,7 +25,7 @@ TOLERANCE = 0.01  # allowed accuracy drop against float Keras
 def demo():
     pytest.importorskip("keras")
     km = rtlnn.load_keras(demo_model_path())
-    x, y = jet_tagging(2000, seed=7)
+    x, y = jet_tagging(1000, seed=7)
     return km, x, y
 
 
