@@ -141,6 +141,12 @@ def markdown(results: dict) -> str:
                 notes.append(f"- `{e['case']}` {stage} failed: {s['error']}")
     for u in results.get("unavailable", []):
         notes.append(f"- `{u['case']}`: {u['reason']}")
+    from cases import CASES
+
+    missing = [c.name for c in CASES if c.name not in results["cases"]]
+    if missing:
+        notes.append("- not run yet (no figures in results.json; run them with `--only`): "
+                     + ", ".join(f"`{n}`" for n in missing))
     if notes:
         out += ["## Stages not run, and why", ""] + notes + [""]
     out += references.markdown()
