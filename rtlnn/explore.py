@@ -314,11 +314,18 @@ def _run_points(ctx: _Context, points, engine: str, workers: int | None, schedul
 
             n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
             # spawn: the parent may hold TensorFlow's threads, which fork does not survive
-            with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = {pool.submit(_run_one, job): job[1] for job in jobs}
-                for f in as_completed(futures):
-                    results[futures[f]] = f.result()
-                    bar.update()
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+                    futures = {pool.submit(_run_one, job): job[1] for job in jobs}
+                    for f in as_completed(futures):
+                        results[futures[f]] = f.result()
+                        bar.update()
+            except BrokenProcessPool:
+                raise RtlnnError("explore: a worker process died; a script that calls explore() with engine='local' "
+                                 "must do so under `if __name__ == \"__main__\":` (workers are spawned and import "
+                                 "the script), or use engine='serial'") from None
         elif engine == "dask":
             results = _run_dask(jobs, workers, scheduler, bar)
         else:
