@@ -275,7 +275,7 @@ def _ellipse(yy, xx, cy, cx, ry, rx, angle, soft):
 
 def moth_trap_images(n: int, seed: int = 0, size: int = 24) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` synthetic sticky-trap image crops: ``(X, y)``, ``X`` float32 ``(n, size, size, 3)``
-    RGB in [0, 1], ``y`` int64 labels indexing :data:`MOTH_CLASSES`.
+    8-bit RGB pixels ``k / 256`` (k = 0..255), ``y`` int64 labels indexing :data:`MOTH_CLASSES`.
 
     In the spirit of camera-based pest traps that classify what is stuck on a yellow sticky
     card: a crop centred (roughly) on a detected blob.  Drawn, not photographed:
@@ -345,4 +345,5 @@ def moth_trap_images(n: int, seed: int = 0, size: int = 24) -> tuple[np.ndarray,
     wings = np.clip(wing_a + wing_b, 0.0, 1.0)[sel] * (1.0 - body[sel])
     img[sel] = img[sel] * (1.0 - 0.35 * wings[..., None]) + 0.35 * wings[..., None] * 0.85
     img = img + rng.normal(0.0, 0.03, img.shape)
-    return np.clip(img, 0.0, 1.0).astype(np.float32), y
+    # an 8-bit camera: pixel k in 0..255 is k/256 (dyadic, so a fixed-point input holds it exactly)
+    return (np.clip(np.floor(img * 256.0), 0.0, 255.0) / 256.0).astype(np.float32), y

@@ -2,7 +2,8 @@
 """2D-CNN: an insect sticky-trap image classifier (in the spirit of pest-trap moth
 classifiers), compressed for the ZCU102.
 
-Teacher CNN (three Conv-Conv-MaxPool blocks, 32/64/128 filters, dense head: ~290k parameters)
+Teacher CNN (three Conv-Conv-MaxPool blocks of 16/32/64 filters, a 512-unit dense head: 369,556
+parameters)
 on :func:`rtlnn.datasets.moth_trap_images` (24x24 RGB crops, 4 classes); student
 Conv(6)-Pool-Conv(12)-Pool-Dense(14)-Dense(4) (3,590 parameters) distilled from it, trained
 quantization-aware at 8 bits and pruned to 50% sparsity; converted with ``io_stream`` (one
@@ -29,10 +30,10 @@ def teacher():
 
     L = keras.layers
     layers = [keras.Input((SIZE, SIZE, 3))]
-    for filters in (32, 64, 128):
+    for filters in (16, 32, 64):
         layers += [L.Conv2D(filters, 3, padding="same", activation="relu"),
                    L.Conv2D(filters, 3, padding="same", activation="relu"), L.MaxPooling2D(2)]
-    layers += [L.Flatten(), L.Dropout(0.3), L.Dense(64, activation="relu"), L.Dense(4)]
+    layers += [L.Flatten(), L.Dropout(0.3), L.Dense(512, activation="relu"), L.Dense(4)]
     return keras.Sequential(layers, name="moth_teacher")
 
 
@@ -55,8 +56,8 @@ def spec():
     from rtlnn.compress.app import AppSpec
 
     return AppSpec(key="moth_cnn", title="2D-CNN", description="insect sticky-trap image classifier",
-                   data=data, teacher=teacher, student=student, n_train=8000, n_test=1000, teacher_epochs=8,
-                   distill_epochs=30, qat_epochs=30, sparsity=0.5, board="zcu102", io_type="io_stream",
+                   data=data, teacher=teacher, student=student, n_train=6000, n_test=500, teacher_epochs=6,
+                   distill_epochs=20, qat_epochs=20, sparsity=0.5, board="zcu102", io_type="io_stream",
                    config=config, batch_size=64, learning_rate=3e-3, quick_n_train=256, quick_n_test=32)
 
 
