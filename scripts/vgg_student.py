@@ -34,7 +34,7 @@ def teacher():
     for n_conv, filters in ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)):
         for _ in range(n_conv):
             x = L.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-            x = L.ReLU()(L.BatchNormalization()(x))
+            x = L.ReLU()(L.BatchNormalization(momentum=0.9)(x))  # short run: fast moving statistics
         x = L.MaxPooling2D(2)(x)
     x = L.GlobalAveragePooling2D()(x)
     return keras.Model(x_in, L.Dense(4, name="logits")(x), name="vgg16_teacher")
@@ -59,7 +59,7 @@ def spec():
     from rtlnn.compress.app import AppSpec
 
     return AppSpec(key="vgg_student", title="2D-VGG", description="VGG16 teacher, sticky-trap images at 32x32",
-                   data=data, teacher=teacher, student=student, n_train=2000, n_test=300, teacher_epochs=3,
+                   data=data, teacher=teacher, student=student, n_train=2000, n_test=300, teacher_epochs=5,
                    distill_epochs=20, qat_epochs=20, sparsity=0.6, board="zcu102", io_type="io_stream",
                    config=config, teacher_batch_size=32, teacher_learning_rate=1e-3, batch_size=64,
                    learning_rate=3e-3, quick_n_train=128, quick_n_test=16)

@@ -58,9 +58,6 @@ def quantize_model(model, bits: int = 8, integer: int = 0, *, relu_bits: int | N
     relu_bits = relu_bits or bits
     input_bits = input_bits or bits
     layers = [l for l in model.layers if l.__class__.__name__ != "InputLayer"]
-    for l in layers:
-        if len(getattr(l, "_inbound_nodes", [])) > 1:
-            raise RtlnnError(f"quantize_model: layer {l.name!r} is used more than once; quantize_model takes a chain")
     x_in = keras.Input(model.input_shape[1:], name="input")
     x = qkeras.QActivation(f"quantized_bits({input_bits}, {input_integer}, alpha=1)", name="input_q")(x_in)
     copies = []
@@ -99,6 +96,9 @@ def quantize_model(model, bits: int = 8, integer: int = 0, *, relu_bits: int | N
         if act == "relu":
             x = qkeras.QActivation(f"quantized_relu({relu_bits}, {relu_integer})", name=f"{layer.name}_relu")(x)
     qmodel = keras.Model(x_in, x, name=name or f"{model.name}_q{bits}")
+    if tuple(qmodel.output_shape) != tuple(model.output_shape):
+        raise RtlnnError(f"quantize_model: {model.name!r} is not a chain of layers (its layers in order give "
+                         f"{qmodel.output_shape}, the model {model.output_shape}); build the QKeras model by hand")
     for qlayer, layer in copies:
         qlayer.set_weights(layer.get_weights())
     return qmodel
