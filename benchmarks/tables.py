@@ -135,8 +135,11 @@ def markdown(results: dict) -> str:
             continue
         for stage in ("emu", "sim", "synth", "ecp5"):
             s = e.get(stage) or {}
-            if "skipped" in s and not s["skipped"].startswith("--skip"):
-                notes.append(f"- `{e['case']}` {stage}: {s['skipped']}")
+            if "skipped" in s:
+                why = s["skipped"]
+                if why.startswith("--skip"):
+                    why = f"not run (`{why}` in run {e.get('run')}); rerun with `--only {e['case']}`"
+                notes.append(f"- `{e['case']}` {stage}: {why}")
             elif "error" in s:
                 notes.append(f"- `{e['case']}` {stage} failed: {s['error']}")
     for u in results.get("unavailable", []):
