@@ -41,7 +41,11 @@ def main(argv=None) -> int:
     from rtlnn.compress.table import write_table
 
     command = "python scripts/results_table.py" + (" --run" if args.run else "") + (" --quick" if args.quick else "")
-    rows = write_table(files, args.output, command=command)
+    if list(args.apps) != list(APPS):
+        command += " --apps " + " ".join(args.apps)
+    runs = [f"python scripts/{app}.py{' --quick' if args.quick else ''} -o {build / (app + ('_quick' if args.quick else ''))}"
+            for app in args.apps]
+    rows = write_table(files, args.output, command=command, runs=runs)
     print(Path(args.output).with_suffix(".md").read_text())
     return 0 if rows else 1
 

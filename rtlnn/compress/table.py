@@ -53,7 +53,7 @@ def _f(v, spec="{}"):
     return "—" if v is None else spec.format(v)
 
 
-def format_markdown(rows: list[dict], command: str | None = None) -> str:
+def format_markdown(rows: list[dict], command: str | None = None, runs=()) -> str:
     head = ("| App | Teacher P | Teacher OA % | Student P | CR | NL | Student OA % | Bits | SP % | FPGA part | "
             "BRAM % | DSP % | FF % | LUT % | Latency (cc) |")
     lines = [head, "|" + "|".join(["---"] * 15) + "|"]
@@ -80,18 +80,19 @@ def format_markdown(rows: list[dict], command: str | None = None) -> str:
               "of the student's kernels; BRAM/DSP/FF/LUT: % of the part, Yosys `synth_xilinx` per layer "
               "(out of context, no place and route); latency: clock cycles from input valid to output valid, "
               "measured in Verilator simulation."]
-    cmd = ["", f"Produced by `{command}`."] if command else []
+    cmd = ["", f"Produced by `{command}`" + (" from the runs of " + ", ".join(f"`{r}`" for r in runs) if runs else "")
+           + "."] if command else []
     return "\n".join(lines + notes + legend + cmd) + "\n"
 
 
-def write_table(result_files, out_stem, command: str | None = None) -> list[dict]:
+def write_table(result_files, out_stem, command: str | None = None, runs=()) -> list[dict]:
     """Read ``results.json`` files, write ``out_stem``.md and .json; returns the rows."""
     results = [json.loads(Path(f).read_text()) for f in result_files]
     rows = table_rows(results)
     stem = Path(out_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    stem.with_suffix(".json").write_text(json.dumps({"rows": rows, "command": command,
+    stem.with_suffix(".json").write_text(json.dumps({"rows": rows, "command": command, "runs": list(runs),
                                                      "sources": [str(f) for f in result_files]}, indent=2) + "\n")
     title = "# Compression results: teacher → distilled, quantized, pruned student → FPGA\n\n"
-    stem.with_suffix(".md").write_text(title + format_markdown(rows, command))
+    stem.with_suffix(".md").write_text(title + format_markdown(rows, command, runs))
     return rows
