@@ -18,7 +18,8 @@ __all__ = ["apply_config", "apply_quantizers", "insert_output_casts", "fold_batc
 
 
 def run_passes(graph: ModelGraph, config: Mapping) -> ModelGraph:
-    """The standard pipeline: settings from the config, derived precisions, reuse-factor check."""
+    """The standard pipeline: settings from the config, the config's output casts, BatchNormalization
+    folded into Dense, 'auto' precisions, derived precisions, reuse-factor check."""
     graph = apply_config(graph, config)
     graph = apply_quantizers(graph, config)  # QAT quantizers' precisions, unless the config names them
     graph = insert_output_casts(graph, config)
