@@ -163,7 +163,7 @@ def markdown(results: dict) -> str:
         m = r["machine"]
         dirty = len(r.get("git_dirty_rtlnn_files") or [])
         out.append(_row([str(k), f"`{r['command']}`", f"`{(r['git_commit'] or '?')[:10]}`",
-                         str(dirty) + (" (see results.json)" if dirty else ""), r["started"], str(r["finished"]),
+                         str(dirty) + (" (see results.json)" if dirty else ""), r["started"], r["finished"] or "stopped (time budget)",
                          f"{m['nproc']} x {m['cpu_model']}, {m['memory_gib']} GiB", str(m["load_average_at_start"])]))
     v = results["runs"][-1]["versions"] if results.get("runs") else {}
     if v:
