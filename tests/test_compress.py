@@ -64,6 +64,7 @@ def test_distillation_loss_definition():
         C.Distiller(_mlp([4], 32, 4, 0), _mlp([4], 32, 3, 0))
 
 
+@pytest.mark.slow  # trains a teacher and two students: minutes on 2 cores
 def test_distilled_student_vs_no_teacher():
     """Same student, same initial weights, same data and epochs, with and without the teacher.
 
