@@ -100,6 +100,21 @@ def _guard_bits(n_terms: int) -> int:
     return math.ceil(math.log2(n_terms)) if n_terms > 1 else 0
 
 
+def check_dense_layer(layer: ir.Dense, in_t: FixedType, where: str) -> np.ndarray:
+    """Validate a typed Dense layer for any Dense generator; returns its weight array."""
+    for what, t in (("input type", in_t), ("weight_t", layer.weight_t), ("bias_t", layer.bias_t),
+                    ("accum_t", layer.accum_t), ("result_t", layer.result_t)):
+        if not isinstance(t, FixedType):
+            raise ir.RtlnnError(f"{where}: {what} must be a FixedType, not {t!r}; "
+                                "run the precision passes before generating hardware")
+    weight = np.asarray(layer.weight)
+    if weight.ndim != 2 or weight.shape[0] < 1 or weight.shape[1] < 1:
+        raise ir.RtlnnError(f"{where}: weight must be a 2-D (n_in, n_out) array, not shape {weight.shape}")
+    if np.shape(layer.bias) != (weight.shape[1],):
+        raise ir.RtlnnError(f"{where}: bias shape {np.shape(layer.bias)} does not match {weight.shape[1]} outputs")
+    return weight
+
+
 class Dense(wiring.Component):
     """One ``ir.Dense`` layer, its input of type ``in_t`` and ``n_in`` elements.
 
@@ -112,17 +127,7 @@ class Dense(wiring.Component):
         where = f"Dense layer {layer.name!r}"
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, where)
-        for what, t in (("input type", in_t), ("weight_t", layer.weight_t), ("bias_t", layer.bias_t),
-                        ("accum_t", layer.accum_t), ("result_t", layer.result_t)):
-            if not isinstance(t, FixedType):
-                raise ir.RtlnnError(f"{where}: {what} must be a FixedType, not {t!r}; "
-                                    "run the precision passes before generating hardware")
-        weight = np.asarray(layer.weight)
-        if weight.ndim != 2 or weight.shape[0] < 1 or weight.shape[1] < 1:
-            raise ir.RtlnnError(f"{where}: weight must be a 2-D (n_in, n_out) array, not shape {weight.shape}")
-        if np.shape(layer.bias) != (weight.shape[1],):
-            raise ir.RtlnnError(f"{where}: bias shape {np.shape(layer.bias)} does not match "
-                                f"{weight.shape[1]} outputs")
+        weight = check_dense_layer(layer, in_t, where)
         self.layer_name = layer.name
         self.in_t, self.weight_t, self.bias_t = in_t, layer.weight_t, layer.bias_t
         self.accum_t, self.result_t = layer.accum_t, layer.result_t

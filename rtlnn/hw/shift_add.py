@@ -55,6 +55,7 @@ from ..arith import exact_type, product_type
 from ..csd import AdderGraph, Term, build_adder_graph, csd_digits, evaluate
 from ..fixed import FixedType, Overflow
 from .adder_tree import _check_levels
+from .dense import check_dense_layer
 from .cast import cast, shape_of
 from .pipeline import delay
 from .timing_model import DelayModel
@@ -238,16 +239,7 @@ class ShiftAddDense(wiring.Component):
         where = f"Dense layer {layer.name!r} (strategy ShiftAdd)"
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, where)
-        for what, t in (("input type", in_t), ("weight_t", layer.weight_t), ("bias_t", layer.bias_t),
-                        ("accum_t", layer.accum_t), ("result_t", layer.result_t)):
-            if not isinstance(t, FixedType):
-                raise ir.RtlnnError(f"{where}: {what} must be a FixedType, not {t!r}; "
-                                    "run the precision passes before generating hardware")
-        weight = np.asarray(layer.weight)
-        if weight.ndim != 2 or weight.shape[0] < 1 or weight.shape[1] < 1:
-            raise ir.RtlnnError(f"{where}: weight must be a 2-D (n_in, n_out) array, not shape {weight.shape}")
-        if np.shape(layer.bias) != (weight.shape[1],):
-            raise ir.RtlnnError(f"{where}: bias shape {np.shape(layer.bias)} does not match {weight.shape[1]} outputs")
+        weight = check_dense_layer(layer, in_t, where)
         if layer.reuse_factor != 1:
             raise ir.RtlnnError(f"{where}: ReuseFactor {layer.reuse_factor!r}: a shift-add layer is fully parallel "
                                 "and needs ReuseFactor 1; set ReuseFactor: 1, or use Strategy Latency to share "
