@@ -44,11 +44,11 @@ from amaranth.lib.wiring import In, Out
 
 from .. import ir
 from ..fixed import FixedType
-from .emit import cached_text, fingerprint, is_verilog_name, to_verilog, unique_name
+from .emit import cached_text, fingerprint, to_verilog, unique_name
 from .fifo import LATENCY as FIFO_LATENCY, MIN_DEPTH, StreamFifo
 from .generators import WIRING_KINDS, HwOptions, Source
 from .stream_generators import make_stream_generator, pixel_layout
-from .top import LayerInfo
+from .top import LayerInfo, check_network
 
 __all__ = ["build_stream_network", "fifo_depths_from_config", "StreamDesign", "StreamTop", "FifoInfo", "SIZING_FRAMES"]
 
@@ -434,17 +434,7 @@ def build_stream_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", level
     ``"simulation"`` (always the sizing and verification runs)."""
     if sizing not in ("auto", "simulation"):
         raise ir.RtlnnError(f"sizing must be 'auto' or 'simulation', not {sizing!r}")
-    if not is_verilog_name(name):
-        raise ir.RtlnnError(f"top name {name!r} is not a Verilog identifier: use letters, digits and _, "
-                            "starting with a letter")
-    inputs = graph.inputs
-    if not inputs:
-        raise ir.RtlnnError(f"graph {graph.name!r} has no Input layer")
-    if not graph.outputs:
-        raise ir.RtlnnError(f"graph {graph.name!r} names no outputs")
-    for o in graph.outputs:
-        if o not in graph.layers:
-            raise ir.RtlnnError(f"graph {graph.name!r}: output {o!r} is not a layer")
+    inputs = check_network(graph, name)
     options = HwOptions(levels_per_stage=levels_per_stage)
     nodes, alias = _plan(graph, name, options)
     outputs = [alias[o] for o in graph.outputs]

@@ -201,17 +201,8 @@ class NetworkDesign:
         return files
 
 
-def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_stage: int = 2,
-                  clock_period: float | None = None, part: str | None = None) -> NetworkDesign:
-    """Build the io_parallel hardware of ``graph`` (every precision set; see the module doc).
-
-    ``clock_period`` (ns) pipelines the layers that support it for that target clock on
-    ``part``'s family (:mod:`rtlnn.hw.timing_model`); without it, ``levels_per_stage``.
-    """
-    from .timing_model import check_clock_period, family_of_part
-
-    options = HwOptions(levels_per_stage=levels_per_stage, clock_period=check_clock_period(clock_period),
-                        family=family_of_part(part))
+def check_network(graph: ir.ModelGraph, name: str) -> list[str]:
+    """Checks every network top makes of its graph and name; returns the Input layer names."""
     if not is_verilog_name(name):
         raise ir.RtlnnError(f"top name {name!r} is not a Verilog identifier: use letters, digits and _, "
                             "starting with a letter")
@@ -223,6 +214,21 @@ def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_s
     for o in graph.outputs:
         if o not in graph.layers:
             raise ir.RtlnnError(f"graph {graph.name!r}: output {o!r} is not a layer")
+    return inputs
+
+
+def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_stage: int = 2,
+                  clock_period: float | None = None, part: str | None = None) -> NetworkDesign:
+    """Build the io_parallel hardware of ``graph`` (every precision set; see the module doc).
+
+    ``clock_period`` (ns) pipelines the layers that support it for that target clock on
+    ``part``'s family (:mod:`rtlnn.hw.timing_model`); without it, ``levels_per_stage``.
+    """
+    from .timing_model import check_clock_period, family_of_part
+
+    options = HwOptions(levels_per_stage=levels_per_stage, clock_period=check_clock_period(clock_period),
+                        family=family_of_part(part))
+    inputs = check_network(graph, name)
     nodes = _plan(graph, name, options)
     latency = max(nodes[o].arrival for o in graph.outputs)
     infos = []
