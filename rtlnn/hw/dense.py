@@ -44,7 +44,7 @@ from ..arith import product_type
 from ..fixed import FixedType
 from .adder_tree import AdderTree, adder_tree_latency, _check_levels
 from .cast import cast, shape_of
-from .pipeline import delay
+from .pipeline import delay, phase_counter
 
 __all__ = ["Dense", "dense_schedule", "DenseSchedule"]
 
@@ -198,14 +198,7 @@ class Dense(wiring.Component):
 
         # Phase counter: in_valid forces phase 0, then it free-runs modulo RF.
         if rf > 1:
-            count = Signal(range(rf), name="count", reset_less=True)
-            phase = Signal(range(rf), name="phase")
-            m.d.comb += phase.eq(count)
-            with m.If(self.in_valid):
-                m.d.comb += phase.eq(0)
-            m.d.sync += count.eq(phase + 1)
-            with m.If(phase == rf - 1):
-                m.d.sync += count.eq(0)
+            phase = phase_counter(m, self.in_valid, rf)
             phase_d = Signal(range(rf), name="phase_d", reset_less=True)
             m.d.sync += phase_d.eq(phase)
             x_reg = Signal(self.n_in * in_w, name="x_reg", reset_less=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Const, Signal, unsigned
 from amaranth.lib.memory import Memory
 
+from .pipeline import phase_counter
 from .. import ir
 from ..fixed import FixedType
 from .cast import cast, shape_of
@@ -82,14 +83,7 @@ class DenseResource(Dense):
         phase_d = phase_dd = None
         if rf > 1:
             # The address is the phase: in_valid forces 0, then it free-runs modulo RF.
-            count = Signal(range(rf), name="count", reset_less=True)
-            phase = Signal(range(rf), name="phase")
-            m.d.comb += phase.eq(count)
-            with m.If(self.in_valid):
-                m.d.comb += phase.eq(0)
-            m.d.sync += count.eq(phase + 1)
-            with m.If(phase == rf - 1):
-                m.d.sync += count.eq(0)
+            phase = phase_counter(m, self.in_valid, rf)
             m.d.comb += rd.addr.eq(phase)
             phase_d = Signal(range(rf), name="phase_d", reset_less=True)  # phase of the memory's data
             phase_dd = Signal(range(rf), name="phase_dd", reset_less=True)  # phase of the products

@@ -19,3 +19,17 @@ def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) 
         m.d.sync += r.eq(v)
         v = r
     return v
+
+
+def phase_counter(m, start, period: int):
+    """The phase of a reuse-factor schedule: ``start`` forces phase 0, then it free-runs modulo
+    ``period`` (so a new vector exactly ``period`` cycles later continues seamlessly)."""
+    count = Signal(range(period), name="count", reset_less=True)
+    phase = Signal(range(period), name="phase")
+    m.d.comb += phase.eq(count)
+    with m.If(start):
+        m.d.comb += phase.eq(0)
+    m.d.sync += count.eq(phase + 1)
+    with m.If(phase == period - 1):
+        m.d.sync += count.eq(0)
+    return phase
