@@ -24,15 +24,10 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
+from .bench_io import write_record
+
 RESET_CYCLES = 5
 LITE_TIMEOUT = 50
-
-
-def _write(path: str, record: dict) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(record, f)
-    os.replace(tmp, path)
 
 
 class Bench:
@@ -46,7 +41,7 @@ class Bench:
         await self.edge
         self.cycle += 1
 
-    async def lite_write(self, addr: int, data: int) -> None:
+    async def litewrite_record(self, addr: int, data: int) -> None:
         d = self.dut
         d.s_axi_awaddr.value, d.s_axi_awvalid.value = addr, 1
         d.s_axi_wdata.value, d.s_axi_wstrb.value, d.s_axi_wvalid.value = data, 0xF, 1
@@ -111,9 +106,9 @@ async def axis_stream(dut) -> None:
     await b.tick()
 
     try:
-        await b.lite_write(registers["FRAME_LEN"], frame)
+        await b.litewrite_record(registers["FRAME_LEN"], frame)
     except TimeoutError as e:
-        _write(out_path, {"error": str(e)})
+        write_record(out_path, {"error": str(e)})
         return
 
     half = n // 2
@@ -157,10 +152,10 @@ async def axis_stream(dut) -> None:
         for name, addr in registers.items():
             regs[name] = await b.lite_read(addr)
     except TimeoutError as e:
-        _write(out_path, {"error": str(e)})
+        write_record(out_path, {"error": str(e)})
         return
     spacing = [y - x for x, y in zip(accepts_full, accepts_full[1:])]
-    _write(out_path, {
+    write_record(out_path, {
         "outputs": outputs, "lasts": lasts, "registers": regs, "backpressure_cycles": backpressure,
         "full_rate_spacing": max(spacing) if spacing else None, "cycles": b.cycle,
     })

@@ -22,14 +22,14 @@ register between ``in_valid`` and ``out_valid`` therefore measures latency 1.
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import time
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+
+from .bench_io import BenchRun
 
 RESET_CYCLES = 4
 PORTS = ("clk", "rst", "in_data", "in_valid", "out_data", "out_valid")
@@ -59,48 +59,18 @@ def schedule(n: int, ii: int, gaps: bool, latency: int, rng: random.Random) -> l
     return cycles
 
 
-def _write(path: str, record: dict) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(record, f)
-    os.replace(tmp, path)
-
-
 @cocotb.test()
 async def run_vectors(dut) -> None:
-    tb = os.environ["RTLNN_SIM_TB"]
-    out_path = os.environ["RTLNN_SIM_RESULT"]
-    with open(os.path.join(tb, "meta.json")) as f:
-        meta = json.load(f)
+    run = BenchRun.from_env()
+    meta, n, gaps, seed = run.meta, run.n, run.gaps, run.seed
     in_width = int(meta["in_width"])
-    out_width = int(meta["out_width"])
     latency = int(meta["latency"])
     ii = int(meta["ii"])
-    n = int(os.environ.get("RTLNN_SIM_VECTORS") or meta["n_vectors"])
-    gaps = os.environ.get("RTLNN_SIM_GAPS", "0") == "1"
-    seed = int(os.environ.get("RTLNN_SIM_SEED", "0"))
-
-    missing = [p for p in PORTS if not hasattr(dut, p)]
-    if missing:
-        _write(out_path, {"error": f"top module {meta['top']!r} lacks port(s) "
-                                   f"{', '.join(missing)}; the io_parallel contract needs "
-                                   f"{', '.join(PORTS)}"})
+    error = run.port_error(dut, PORTS, "io_parallel")
+    if error:
+        run.record({"error": error})
         return
-    widths = {"in_data": (len(dut.in_data), in_width), "out_data": (len(dut.out_data), out_width)}
-    for port, (got, want) in widths.items():
-        if got != want:
-            _write(out_path, {"error": f"port {port} of {meta['top']!r} is {got} bits wide "
-                                       f"but tb/meta.json says {want}"})
-            return
-
-    vecs = []
-    with open(os.path.join(tb, "inputs.hex")) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                vecs.append(int(line, 16))
-                if len(vecs) == n:
-                    break
+    vecs = run.read_words(n)
 
     rng = random.Random(seed)
     junk = [rng.getrandbits(in_width) for _ in range(JUNK_POOL)]
@@ -165,7 +135,7 @@ async def run_vectors(dut) -> None:
         await edge
         cycle += 1
 
-    _write(out_path, {
+    run.record({
         "n_vectors": n,
         "in_cycles": sends,
         "out_cycles": out_cycles,

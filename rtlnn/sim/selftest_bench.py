@@ -13,23 +13,17 @@ Environment (set by the host):
 
 from __future__ import annotations
 
-import json
 import os
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
+from .bench_io import write_record
+
 RESET_CYCLES = 4
 PORTS = ("clk", "rst", "led_pass", "led_fail", "led_done", "uart_tx", "outputs_seen", "latency_measured",
          "cycles_measured", "errors")
-
-
-def _write(path: str, record: dict) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(record, f)
-    os.replace(tmp, path)
 
 
 def _int(handle) -> int:
@@ -76,7 +70,7 @@ async def selftest(dut) -> None:
     max_cycles = int(os.environ["RTLNN_SELFTEST_MAX_CYCLES"])
     missing = [p for p in PORTS if not hasattr(dut, p)]
     if missing:
-        _write(out_path, {"error": f"the self-test wrapper lacks port(s) {', '.join(missing)}"})
+        write_record(out_path, {"error": f"the self-test wrapper lacks port(s) {', '.join(missing)}"})
         return
 
     Clock(dut.clk, 10, unit="ns").start(start_high=False)
@@ -99,7 +93,7 @@ async def selftest(dut) -> None:
         await edge
         cycle += 1
 
-    _write(out_path, {
+    write_record(out_path, {
         "line": uart.text,
         "framing_errors": uart.framing_errors,
         "done_cycle": done_cycle,

@@ -22,8 +22,6 @@ inputs are driven right after the edge, handshakes are sampled in the ReadOnly p
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import time
 
@@ -31,15 +29,10 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
+from .bench_io import BenchRun
+
 RESET_CYCLES = 4
 PORTS = ("clk", "rst", "in_data", "in_valid", "in_ready", "out_data", "out_valid", "out_ready", "fifo_levels")
-
-
-def _write(path: str, record: dict) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(record, f)
-    os.replace(tmp, path)
 
 
 def stall_cycles(latency: int, ii: int) -> int:
@@ -57,36 +50,15 @@ def decode_levels(word: int, fifos: list[dict]) -> list[dict]:
 
 @cocotb.test()
 async def run_frames(dut) -> None:
-    tb = os.environ["RTLNN_SIM_TB"]
-    out_path = os.environ["RTLNN_SIM_RESULT"]
-    with open(os.path.join(tb, "meta.json")) as f:
-        meta = json.load(f)
-    in_width, out_width = int(meta["in_width"]), int(meta["out_width"])
-    latency, ii = int(meta["latency"]), int(meta["ii"])
+    run = BenchRun.from_env()
+    meta, n, gaps, seed = run.meta, run.n, run.gaps, run.seed
+    in_width, latency, ii = int(meta["in_width"]), int(meta["latency"]), int(meta["ii"])
     p_in, p_out = int(meta["pixels_in"]), int(meta["pixels_out"])
-    n = int(os.environ.get("RTLNN_SIM_VECTORS") or meta["n_vectors"])
-    gaps = os.environ.get("RTLNN_SIM_GAPS", "0") == "1"
-    seed = int(os.environ.get("RTLNN_SIM_SEED", "0"))
-
-    missing = [p for p in PORTS if not hasattr(dut, p)]
-    if missing:
-        _write(out_path, {"error": f"top module {meta['top']!r} lacks port(s) {', '.join(missing)}; the io_stream "
-                                   f"contract needs {', '.join(PORTS)}"})
+    error = run.port_error(dut, PORTS, "io_stream")
+    if error:
+        run.record({"error": error})
         return
-    for port, want in (("in_data", in_width), ("out_data", out_width)):
-        if len(getattr(dut, port)) != want:
-            _write(out_path, {"error": f"port {port} of {meta['top']!r} is {len(getattr(dut, port))} bits wide but "
-                                       f"tb/meta.json says {want}"})
-            return
-
-    pixels = []
-    with open(os.path.join(tb, "inputs.hex")) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                pixels.append(int(line, 16))
-                if len(pixels) == n * p_in:
-                    break
+    pixels = run.read_words(n * p_in)
 
     rng = random.Random(seed)
     n_fast = n if not gaps else max(1, n // 2)  # frames at full rate, without backpressure
@@ -180,7 +152,7 @@ async def run_frames(dut) -> None:
         await edge
         cycle += 1
 
-    _write(out_path, {
+    run.record({
         "n_vectors": n, "n_fast": n_fast, "in_first": in_first, "out_first": out_first, "outputs": outputs,
         "cycles": cycle + RESET_CYCLES, "x_valid_cycles": x_valid, "stall": stall,
         "bench_seconds": time.perf_counter() - t0,
