@@ -29,6 +29,7 @@ from .. import ir
 from ..arith_cnn import window_patches
 from ..ir_cnn import spatial_shape
 from .line_buffer import Window, WindowedStream, conv_positions
+from .source import one_source
 
 __all__ = ["expanded_dense", "window_dense", "make_conv", "make_conv_stream"]
 
@@ -67,17 +68,12 @@ def expanded_dense(layer, in_shape) -> ir.Dense:
                     strategy=layer.strategy)
 
 
-def _source(layer, sources):
-    if len(sources) != 1:
-        raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r} takes exactly one input, not {len(sources)}")
-    return sources[0]
-
-
 def make_conv(layer, sources, options) -> wiring.Component:
     """io_parallel convolution: the expanded Dense (see the module doc)."""
-    from .generators import GENERATORS, Source
+    from .generators import GENERATORS
+    from .source import Source
 
-    src = _source(layer, sources)
+    src = one_source(layer, sources)
     dense = expanded_dense(layer, src.shape)
     products = dense.n_products()
     if not 1 <= layer.reuse_factor <= max(products, 1):
@@ -90,10 +86,11 @@ def make_conv(layer, sources, options) -> wiring.Component:
 
 def make_conv_stream(layer, sources, options) -> wiring.Component:
     """io_stream convolution: line buffer + one Dense per window (see the module doc)."""
-    from .generators import GENERATORS, Source
+    from .generators import GENERATORS
+    from .source import Source
     from .stream_pixelwise import PixelwiseStream
 
-    src = _source(layer, sources)
+    src = one_source(layer, sources)
     h, w, c = spatial_shape(tuple(src.shape), layer.spatial_ndim)
     (kh, kw), (sh, sw), (pt, pb, pl, pr) = layer.kernel_size, layer.strides, layer.padding
     dense = window_dense(layer)

@@ -9,7 +9,7 @@ together).  Layer kinds that are pure wiring (Reshape) have no entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from amaranth.lib import wiring
@@ -23,18 +23,9 @@ from .cast_layer import make_cast
 from .merge import make_concatenate, make_merge
 from .scale_shift import make_batchnorm
 from .cnn_layers import CNN_GENERATORS
+from .source import Source, one_source
 
 __all__ = ["Source", "HwOptions", "GENERATORS", "WIRING_KINDS", "make_generator"]
-
-
-@dataclass(frozen=True)
-class Source:
-    """One input of a layer as the hardware sees it: producer, element type and count."""
-
-    name: str
-    type: FixedType
-    size: int
-    shape: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -44,7 +35,9 @@ class HwOptions:
     ``clock_period`` (ns, None for none) is the target clock: generators that pipeline by
     delay (:mod:`rtlnn.hw.timing_model`) place registers for it, with the delay model of
     ``family`` (``xc7``, ``ecp5``; see :func:`rtlnn.hw.timing_model.family_of_part`).
-    Without it, ``levels_per_stage`` adder levels go in each stage.
+    Without it, ``levels_per_stage`` adder levels go in each stage.  A Dense layer's own
+    ``multiplier_registers`` / ``adder_levels_per_stage`` (config ``Pipeline``) override
+    these where they are not ``"auto"`` (:func:`dense_pipeline`).
     """
 
     levels_per_stage: int = 2
@@ -52,15 +45,8 @@ class HwOptions:
     family: str = "xc7"
 
 
-def _one_source(layer: ir.Layer, sources: list[Source]) -> Source:
-    if len(sources) != 1:
-        raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r} has {len(sources)} inputs "
-                            f"({', '.join(s.name for s in sources)}); it takes exactly one")
-    return sources[0]
-
-
 def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring.Component:
-    src = _one_source(layer, sources)
+    src = one_source(layer, sources)
     if src.size != layer.n_in:
         raise ir.RtlnnError(
             f"Dense layer {layer.name!r}: its input {src.name!r} has {src.size} elements but the weights "
@@ -68,35 +54,45 @@ def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring
     if str(layer.strategy) in ("ShiftAdd", "Auto"):  # no multipliers, or a cost-based choice: hw/shift_add.py
         from .shift_add import make_shift_add_dense
 
-        return make_shift_add_dense(layer, src.type, options, latency_dense=Dense)
+        levels = layer.adder_levels_per_stage
+        if levels != "auto":  # an explicit AdderLevelsPerStage replaces the delay-driven schedule
+            options = replace(options, clock_period=None, levels_per_stage=levels)
+        return make_shift_add_dense(layer, src.type, options,
+                                    latency_dense=lambda lay, t: Dense(lay, t, **dense_pipeline(lay, t, options)))
     if str(layer.strategy).lower() == "resource":  # weights in a memory (block RAM), see dense_resource
-        return DenseResource(layer, src.type, levels_per_stage=options.levels_per_stage)
-    return Dense(layer, src.type, levels_per_stage=_dense_levels(layer, options))
+        return DenseResource(layer, src.type, **dense_pipeline(layer, src.type, options))
+    return Dense(layer, src.type, **dense_pipeline(layer, src.type, options))
 
 
-def _dense_levels(layer: ir.Dense, options: HwOptions) -> int:
-    """Adder-tree levels per stage of a multiplier Dense: from the delay model at a target clock."""
-    if options.clock_period is None:
-        return options.levels_per_stage
-    from .timing_model import dense_tree_levels
+def dense_pipeline(layer: ir.Dense, in_t: FixedType, options: HwOptions) -> dict:
+    """The pipelining of a multiplier Dense (Latency, Resource): the layer's ``Pipeline``
+    settings, and for ``"auto"`` the delay model's choice at the target clock (without one:
+    ``levels_per_stage`` adder levels and the product register)."""
+    from .timing_model import dense_multiplier_registers, dense_tree_levels
 
-    return dense_tree_levels(layer, options.clock_period, options.family)
+    levels, regs = layer.adder_levels_per_stage, layer.multiplier_registers
+    clocked = options.clock_period is not None
+    if levels == "auto":
+        levels = dense_tree_levels(layer, options.clock_period, options.family) if clocked else options.levels_per_stage
+    if regs == "auto":
+        regs = dense_multiplier_registers(layer, in_t, options.clock_period, options.family) if clocked else 1
+    return {"levels_per_stage": levels, "multiplier_registers": regs}
 
 
 def _activation(layer: ir.Activation, sources: list[Source], options: HwOptions) -> wiring.Component:
-    src = _one_source(layer, sources)
+    src = one_source(layer, sources)
     return Activation(layer, src.type, src.size)
 
 
 def _prelu(layer: ir.PReLU, sources: list[Source], options: HwOptions) -> wiring.Component:
-    src = _one_source(layer, sources)
+    src = one_source(layer, sources)
     return PReLU(layer, src.type, src.size)
 
 
 def _softmax(layer: ir.Softmax, sources: list[Source], options: HwOptions) -> wiring.Component:
     from .softmax import Softmax
 
-    src = _one_source(layer, sources)
+    src = one_source(layer, sources)
     if len(src.shape) != 1:
         raise ir.RtlnnError(f"Softmax layer {layer.name!r}: its input {src.name!r} has shape {src.shape}; io_parallel "
                             "softmax takes a 1-D vector (add a Flatten, or softmax over a 1-D layer)")

@@ -35,6 +35,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..ir import RtlnnError
+from .pipeline import holding_register
 
 __all__ = ["Window", "WindowedStream", "conv_positions"]
 
@@ -111,14 +112,7 @@ class Window(wiring.Component):
         ]
 
         # The holding register in front of the chain.
-        hold = Signal(pw, name="hold", reset_less=True)
-        held = Signal(name="held")
-        consume = Signal(name="consume")
-        m.d.comb += self.i.ready.eq(~held | consume)
-        with m.If(self.i.valid & self.i.ready):
-            m.d.sync += [hold.eq(self.i.payload), held.eq(1)]
-        with m.Elif(consume):
-            m.d.sync += held.eq(0)
+        hold, held, consume = holding_register(m, self.i, pw)
 
         # When a step happens.
         free = Signal(name="free")

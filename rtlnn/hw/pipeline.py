@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["delay"]
+__all__ = ["delay", "phase_counter", "holding_register"]
 
 
 def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
@@ -33,3 +33,23 @@ def phase_counter(m, start, period: int):
     with m.If(phase == period - 1):
         m.d.sync += count.eq(0)
     return phase
+
+
+def holding_register(m: Module, sink, width: int):
+    """A one-payload register in front of a stream consumer, so the consumer can take its input
+    in a later cycle than the handshake.
+
+    ``sink`` is the consumer's input stream (payload, valid, ready).  Returns ``(hold, held,
+    consume)``: the payload held, whether one is held, and a signal the caller drives high in
+    the cycle that uses it up.  ``ready`` is high while the register is empty or being
+    emptied, so a stream at full rate passes without a bubble.
+    """
+    hold = Signal(width, name="hold", reset_less=True)
+    held = Signal(name="held")
+    consume = Signal(name="consume")
+    m.d.comb += sink.ready.eq(~held | consume)
+    with m.If(sink.valid & sink.ready):
+        m.d.sync += [hold.eq(sink.payload), held.eq(1)]
+    with m.Elif(consume):
+        m.d.sync += held.eq(0)
+    return hold, held, consume

@@ -28,6 +28,7 @@ from .cast import cast, shape_of
 from .line_buffer import Window, WindowedStream, conv_positions
 from .max_tree import MaxTree, max_tree_latency
 from .pipeline import delay
+from .source import one_source
 
 __all__ = ["PoolReduce", "GlobalPoolStream", "make_pooling", "make_global_pooling", "make_pooling_stream",
            "make_global_pooling_stream"]
@@ -107,9 +108,7 @@ class PoolReduce(wiring.Component):
 
 
 def _source(layer, sources):
-    if len(sources) != 1:
-        raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r} takes exactly one input, not {len(sources)}")
-    src = sources[0]
+    src = one_source(layer, sources)
     return src, spatial_shape(tuple(src.shape), layer.spatial_ndim)
 
 

@@ -24,6 +24,8 @@ from .. import arith_cnn as ac
 from .. import ir
 from ..ir_cnn import spatial_shape
 from .line_buffer import Window
+from .pipeline import holding_register
+from .source import one_source
 
 __all__ = ["Rearrange", "UpsampleStream", "index_map", "make_rearrange", "make_zero_padding_stream",
            "make_cropping_stream", "make_upsampling_stream", "make_flatten_stream"]
@@ -68,15 +70,9 @@ class Rearrange(wiring.Component):
         return m
 
 
-def _source(layer, sources):
-    if len(sources) != 1:
-        raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r} takes exactly one input, not {len(sources)}")
-    return sources[0]
-
-
 def make_rearrange(layer, sources, options) -> wiring.Component:
     """io_parallel ZeroPadding / Cropping / UpSampling (1-D and 2-D)."""
-    src = _source(layer, sources)
+    src = one_source(layer, sources)
     if layer.result_t is not None and layer.result_t != src.type:
         raise ir.RtlnnError(f"{layer.kind} layer {layer.name!r}: result_t {layer.result_t} differs from its input's "
                             f"{src.type}; data movement keeps the type")
@@ -111,19 +107,12 @@ class UpsampleStream(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        (h, w), (sh, sw) = self.in_hw, self.size
+        (_, w), (sh, sw) = self.in_hw, self.size
         pw = self.pixel_width
         x = Signal(range(w), name="x")
         rep_c = Signal(range(sw), name="rep_col")
         rep_r = Signal(range(sh), name="rep_row")
-        hold = Signal(pw, name="hold", reset_less=True)
-        held = Signal(name="held")
-        consume = Signal(name="consume")
-        m.d.comb += self.i.ready.eq(~held | consume)
-        with m.If(self.i.valid & self.i.ready):
-            m.d.sync += [hold.eq(self.i.payload), held.eq(1)]
-        with m.Elif(consume):
-            m.d.sync += held.eq(0)
+        hold, held, consume = holding_register(m, self.i, pw)
 
         first_copy = Signal(name="first_copy")
         m.d.comb += first_copy.eq(rep_r == 0)
@@ -156,13 +145,13 @@ class UpsampleStream(wiring.Component):
 
 
 def make_zero_padding_stream(layer, sources, options) -> wiring.Component:
-    src = _source(layer, sources)
+    src = one_source(layer, sources)
     h, w, c = spatial_shape(tuple(src.shape), layer.spatial_ndim)
     return Window((h, w), c, src.type.width, (1, 1), padding=layer.padding, pad_value=0, name=layer.name)
 
 
 def make_cropping_stream(layer, sources, options) -> wiring.Component:
-    src = _source(layer, sources)
+    src = one_source(layer, sources)
     h, w, c = spatial_shape(tuple(src.shape), layer.spatial_ndim)
     ct, cb, cl, cr = layer.cropping
     return Window((h, w), c, src.type.width, (1, 1), out_rows=range(ct, h - cb), out_cols=range(cl, w - cr),
@@ -170,14 +159,14 @@ def make_cropping_stream(layer, sources, options) -> wiring.Component:
 
 
 def make_upsampling_stream(layer, sources, options) -> wiring.Component:
-    src = _source(layer, sources)
+    src = one_source(layer, sources)
     h, w, c = spatial_shape(tuple(src.shape), layer.spatial_ndim)
     return UpsampleStream((h, w), c * src.type.width, layer.factors, name=layer.name)
 
 
 def make_flatten_stream(layer, sources, options) -> wiring.Component:
     """io_stream Flatten (a Reshape to 1-D): every pixel of a frame gathered into one pixel."""
-    src = _source(layer, sources)
+    src = one_source(layer, sources)
     shape = tuple(src.shape)
     if len(layer.shape) != 1 or len(shape) not in (2, 3):
         raise ir.RtlnnError(f"Reshape layer {layer.name!r}: io_stream supports Flatten of a (L, C) or (H, W, C) "

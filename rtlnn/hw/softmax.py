@@ -19,7 +19,7 @@ II is 1 for all.  Ports: ``in_data``, ``in_valid``, ``out_data``, ``out_valid``.
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 

@@ -34,11 +34,10 @@ disk by a fingerprint of the graph and the generator code.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 
-from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, ResetSignal, Signal, unsigned
+from amaranth.hdl import Cat, ClockSignal, Instance, Module, ResetSignal, Signal, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
