@@ -18,6 +18,12 @@ Any precision may be ``"auto"`` (at any level, also as ``Model.Precision`` itsel
 nothing overflows, with at most ``Model.Precision.maximum`` bits (default
 :data:`DEFAULT_MAX_PRECISION`; see :mod:`rtlnn.passes.auto_precision`).
 
+``Pipeline: {MultiplierRegisters: 0|1|2|auto, AdderLevelsPerStage: n|auto}`` (Model,
+LayerType.Dense, LayerName.<dense>) trades cycles for clock speed in the multiplier Dense
+generators: registers around each multiplier (0 none, 1 on the product, 2 on the operands
+and the product) and adder-tree levels between pipeline registers; ``auto`` (the default)
+lets the delay model choose them for the target clock (:mod:`rtlnn.hw.timing_model`).
+
 ``LayerName.<layer>.OutputCast: "fixed<8,3,RND,SAT>"`` inserts an explicit Cast layer named
 ``<layer>_cast`` after ``<layer>``: every reader of the layer (and the model output) reads
 the cast value instead.
@@ -54,8 +60,13 @@ DEFAULT_MAX_PRECISION = "fixed<32,16>"
 #: hls4ml's "never use block RAM for weights" value, accepted as the only BramFactor for now.
 _BRAM_NEVER = 1_000_000_000
 
-_MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput", "FifoDepth"}
-_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast"}
+_MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput", "FifoDepth", "Pipeline"}
+_LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast", "Pipeline"}
+#: ``Pipeline`` settings -> (the ir.Dense field, the values an integer may take)
+PIPELINE_KEYS = {"MultiplierRegisters": ("multiplier_registers", (0, 1, 2)),
+                 "AdderLevelsPerStage": ("adder_levels_per_stage", None)}
+#: IR kinds with a ``Pipeline`` setting (the multiplier Dense generators)
+_PIPELINE_KINDS = ("Dense",)
 _STRATEGIES = {"latency": "Latency", "resource": "Resource",
                # multiplier-free adder graphs (rtlnn/hw/shift_add.py); hls4ml calls them distributed arithmetic
                "shiftadd": "ShiftAdd", "shift_add": "ShiftAdd", "distributed_arithmetic": "ShiftAdd",
@@ -302,9 +313,31 @@ def _check_entry(entry, where: str, allowed: set[str], kind: str | None) -> None
                                  "not 'auto'")
         elif key in _TABLE_KEYS:
             _check_table_setting(key, value, where, kind)
+        elif key == "Pipeline":
+            _check_pipeline(value, f"{where}.Pipeline", kind)
         elif key in ("Trace", "TraceOutput"):
             if not isinstance(value, bool):
                 raise RtlnnError(f"config {where}.{key} must be true or false, not {value!r}")
+
+
+def _check_pipeline(value, where: str, kind: str | None) -> None:
+    if kind is not None and kind not in _PIPELINE_KINDS:
+        raise RtlnnError(f"config {where}: only Dense layers have pipelining settings; remove it here")
+    if not isinstance(value, Mapping):
+        raise RtlnnError(f"config {where} must be a mapping such as {{MultiplierRegisters: 2, AdderLevelsPerStage: 3}}, "
+                         f"not {value!r}")
+    for key, v in value.items():
+        if key not in PIPELINE_KEYS:
+            raise RtlnnError(f"config {where}: unknown setting {key!r}; supported: {', '.join(PIPELINE_KEYS)}")
+        if isinstance(v, str) and v.lower() == AUTO:
+            continue
+        allowed = PIPELINE_KEYS[key][1]
+        ok = isinstance(v, int) and not isinstance(v, bool) and (v in allowed if allowed else v >= 1)
+        if not ok:
+            need = ("0 (no register), 1 (product register) or 2 (operand and product registers)"
+                    if allowed else "a whole number >= 1")
+            raise RtlnnError(f"config {where}.{key} must be {need}, or 'auto' (chosen for the target clock), "
+                             f"not {v!r}")
 
 
 def _check_table_setting(key: str, value, where: str, kind: str | None) -> None:
@@ -374,7 +407,8 @@ def max_precision(config: Mapping) -> FixedType:
 
 def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[str, Any]:
     """The effective settings of one layer: ``precision`` (dict name -> FixedType or None),
-    ``reuse_factor``, ``strategy``, ``trace``, ``output_cast`` (FixedType or None); the most specific
+    ``reuse_factor``, ``strategy``, ``trace``, ``output_cast`` (FixedType or None), ``pipeline``
+    (ir.Dense field -> int or :data:`AUTO`, when given); the most specific
     level wins.  A precision may be :data:`AUTO`."""
     model = config.get("Model", {}) or {}
     type_entries = [
@@ -412,6 +446,9 @@ def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[
                 settings.setdefault("tables", {})[key] = entry[key]
         if "FifoDepth" in entry:
             settings["fifo_depth"] = entry["FifoDepth"] if isinstance(entry["FifoDepth"], int) else "auto"
+        for key, value in (entry.get("Pipeline") or {}).items():  # per setting, the most specific level wins
+            field_name = PIPELINE_KEYS[key][0]
+            settings.setdefault("pipeline", {})[field_name] = AUTO if isinstance(value, str) else int(value)
     settings["precision"] = precision
     cast = name_entry.get("OutputCast")
     settings["output_cast"] = _parse(cast, f"LayerName.{layer_name}.OutputCast") if cast is not None else None

@@ -90,6 +90,10 @@ class Dense(Layer):
     weight_t: FixedType | None = None
     bias_t: FixedType | None = None
     accum_t: FixedType | None = None
+    #: pipelining (config ``Pipeline``): registers around each multiplier (0 none, 1 product,
+    #: 2 operands and product) and adder-tree levels per stage; "auto": for the target clock
+    multiplier_registers: int | str = "auto"
+    adder_levels_per_stage: int | str = "auto"
     kind: ClassVar[str] = "Dense"
 
     @property
@@ -227,8 +231,14 @@ class BatchNormalization(Layer):
 
 @dataclass(eq=False)
 class Cast(Layer):
-    """An explicit precision change: its input cast to ``result_t`` (rounding, then overflow)."""
+    """An explicit precision change: its input cast to ``result_t`` (rounding, then overflow).
 
+    ``element_t`` (HGQ's heterogeneous quantizers) gives every element, row-major, its own type,
+    or None for a constant-zero element: element ``j`` is cast to ``element_t[j]``, then to
+    ``result_t`` (exactly, when that is their union); see :mod:`rtlnn.element_types`.
+    """
+
+    element_t: tuple | None = None
     kind: ClassVar[str] = "Cast"
 
 

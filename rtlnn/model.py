@@ -216,6 +216,8 @@ class RtlnnModel:
                 "strategy": layer.strategy,
                 # what was built for the strategy and why (Auto's choice, ShiftAdd's arithmetic plan)
                 "strategy_reason": hw.strategy_reason if hw else None,
+                # a multiplier Dense's pipelining as built (config Pipeline, or chosen for the clock)
+                "pipeline": getattr(hw, "pipeline", None) if hw else None,
                 "multipliers": hw.n_multipliers if hw else 0,
                 "latency_cycles": hw.latency if hw else 0,
                 "ii": hw.ii if hw else 1,

@@ -94,13 +94,16 @@ def format_report(report: dict) -> str:
         f"II {report['ii']}, multipliers {report['multipliers']}",
         "",
     ]
-    header = ("layer", "kind", "shape", "result", "weight", "accum", "RF", "mult", "lat", "II")
+    # pipe: a multiplier Dense's multiplier registers / adder levels per stage (config Pipeline)
+    header = ("layer", "kind", "shape", "result", "weight", "accum", "RF", "mult", "lat", "II", "pipe")
     rows = [header]
     for layer in report["layers"]:
         p = layer["precision"]
+        pipe = layer.get("pipeline")
         rows.append((layer["name"], layer["kind"], "x".join(map(str, layer["output_shape"])), p.get("result", ""),
                      p.get("weight", ""), p.get("accum", ""), str(layer["reuse_factor"]), str(layer["multipliers"]),
-                     str(layer["latency_cycles"]), str(layer["ii"])))
+                     str(layer["latency_cycles"]), str(layer["ii"]),
+                     f"m{pipe['multiplier_registers']}/a{pipe['adder_levels_per_stage']}" if pipe else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

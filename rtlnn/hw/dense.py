@@ -12,6 +12,13 @@ operands straight from ``in_data`` (which is also captured in ``x_reg`` for phas
 1..RF-1, so the caller may change ``in_data`` afterwards); the weight operand is a mux of
 constants selected by the phase.  Products are registered, then cast to ``accum_t``.
 
+Multiplier registers (``multiplier_registers``, config ``Pipeline.MultiplierRegisters``):
+1 (the default) registers each product as above; 2 also registers both operands in front
+of the multiplier (the operand mux of RF > 1 then has a cycle of its own, and a DSP block
+can hold both registers: MULT18X18D's input and output registers on ECP5, DSP48's
+A/B and M registers on Xilinx); 0 leaves the product combinational into the accumulators
+and the adder trees.  Each register moves everything behind it one cycle later.
+
 Per multiplier, each contiguous run of phases of one output (a *group*) keeps a partial
 accumulator over its phases below RF-1; the product of phase RF-1 is not accumulated but
 goes straight into the adder tree of its output as a term of its own, which saves the
@@ -21,8 +28,9 @@ constant, left out when zero).  One :class:`AdderTree` per output sums them exac
 trees are padded to the same latency T.  The sum is cast to ``accum_t`` (its overflow
 mode applies here, once), then to ``result_t``, and registered.
 
-Latency = RF + T + 1 cycles, II = RF.  At RF = 1 this is one multiplier per product, the
-product registers, the trees and the output register.  The phase counter free-runs (mod
+Latency = RF + K + T cycles (K multiplier registers; RF + T + 1 at the default K = 1),
+II = RF.  At RF = 1 and K = 1 this is one multiplier per product, the product registers,
+the trees and the output register.  The phase counter free-runs (mod
 RF) and ``in_valid`` forces phase 0; idle cycles compute garbage that nothing reads, so
 there are no enables on the datapath.  A new vector exactly RF cycles after the previous
 one (back to back) works: its first accumulator update lands one cycle after the previous
@@ -46,7 +54,10 @@ from .adder_tree import AdderTree, adder_tree_latency, _check_levels
 from .cast import cast, shape_of
 from .pipeline import delay, phase_counter
 
-__all__ = ["Dense", "dense_schedule", "DenseSchedule"]
+__all__ = ["Dense", "dense_schedule", "DenseSchedule", "MULTIPLIER_REGISTERS"]
+
+#: The multiplier-register settings: none, the product, the operands and the product.
+MULTIPLIER_REGISTERS = (0, 1, 2)
 
 
 @dataclass(frozen=True)
@@ -120,13 +131,18 @@ class Dense(wiring.Component):
 
     Ports: ``in_data`` (``n_in`` raw ``in_t`` elements, element 0 in the low bits),
     ``in_valid``, ``out_data`` (``n_out`` raw ``result_t`` elements), ``out_valid``.
-    Attributes: ``latency``, ``ii``, ``n_multipliers``, ``schedule``.
+    Attributes: ``latency``, ``ii``, ``n_multipliers``, ``schedule``, ``pipeline`` (the
+    pipelining as built, for the report).
     """
 
-    def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2):
+    def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
+                 multiplier_registers: int = 1):
         where = f"Dense layer {layer.name!r}"
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, where)
+        if isinstance(multiplier_registers, bool) or multiplier_registers not in MULTIPLIER_REGISTERS:
+            raise ir.RtlnnError(f"{where}: multiplier_registers (config Pipeline.MultiplierRegisters) must be 0, 1 "
+                                f"or 2, not {multiplier_registers!r}")
         weight = check_dense_layer(layer, in_t, where)
         self.layer_name = layer.name
         self.in_t, self.weight_t, self.bias_t = in_t, layer.weight_t, layer.bias_t
@@ -142,6 +158,8 @@ class Dense(wiring.Component):
                 f"it must be an integer from 1 to {max(n_products, 1)}")
         rf = int(rf)
         self.levels_per_stage = levels_per_stage
+        self.multiplier_registers = int(multiplier_registers)
+        self.pipeline = {"multiplier_registers": self.multiplier_registers, "adder_levels_per_stage": levels_per_stage}
         self.schedule = dense_schedule(w_raw, rf)
         self.n_multipliers = self.schedule.n_multipliers
         self.n_products = n_products
@@ -151,7 +169,7 @@ class Dense(wiring.Component):
         self.bias_accum = [int(v) for v in np.asarray(b_acc).ravel()]
         self.n_terms = self._term_counts()
         self.tree_latency = max(adder_tree_latency(n, levels_per_stage) for n in self.n_terms)
-        self.latency = rf + self.tree_latency + 1
+        self.latency = rf - 1 + self.multiplier_registers + self.tree_latency + 1
         del self._MustUse__silence
         super().__init__({
             "in_data": In(unsigned(self.n_in * in_t.width)),
@@ -185,38 +203,53 @@ class Dense(wiring.Component):
         in_w = self.in_t.width
         return vec[i * in_w:(i + 1) * in_w].as_signed() if self.in_t.signed else vec[i * in_w:(i + 1) * in_w]
 
+    def _multiply(self, m, mlt: int, a, b):
+        """Multiplier ``mlt`` on operands ``a`` and ``b`` with the multiplier registers, its
+        product cast to ``accum_t`` (the one place both Dense generators multiply)."""
+        k = self.multiplier_registers
+        if k >= 2:  # operand registers
+            a = delay(m, a, 1, name=f"mul_{mlt}_x_reg")
+            b = delay(m, b, 1, name=f"mul_{mlt}_w_reg")
+        prod = Signal(shape_of(self.product_t), name=f"prod_{mlt}", reset_less=True)
+        if k >= 1:  # the product register
+            m.d.sync += prod.eq(a * b)
+        else:
+            m.d.comb += prod.eq(a * b)
+        pc = Signal(shape_of(self.accum_t), name=f"prod_{mlt}_acc")  # one cast, many readers
+        m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
+        return pc
+
     def _multipliers(self, m):
-        """The multipliers and their registered products cast to ``accum_t``: returns
-        ``(products, phase)`` where ``phase`` (None at RF 1) is the phase whose product the
-        registers hold (it selects the accumulator updates).  Subclasses change where the
-        operands come from (:mod:`rtlnn.hw.dense_resource`)."""
+        """The multipliers and their products cast to ``accum_t``: returns ``(products,
+        phase)`` where ``phase`` (None at RF 1) is the phase whose product ``products`` hold
+        (it selects the accumulator updates).  Subclasses change where the operands come
+        from (:mod:`rtlnn.hw.dense_resource`)."""
         rf, sch = self.reuse_factor, self.schedule
         in_w = self.in_t.width
         x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
         element = self._element
-        phase_d = None
+        phase_k = None
 
         # Phase counter: in_valid forces phase 0, then it free-runs modulo RF.
         if rf > 1:
             phase = phase_counter(m, self.in_valid, rf)
-            phase_d = Signal(range(rf), name="phase_d", reset_less=True)
-            m.d.sync += phase_d.eq(phase)
+            phase_k = phase  # delayed as the products are: phase_d, phase_dd, ...
+            for n in range(self.multiplier_registers):
+                r = Signal(range(rf), name="phase_d" + "d" * n, reset_less=True)
+                m.d.sync += r.eq(phase_k)
+                phase_k = r
             x_reg = Signal(self.n_in * in_w, name="x_reg", reset_less=True)
             with m.If(self.in_valid):
                 m.d.sync += x_reg.eq(self.in_data)
 
-        # Multipliers and product registers.
-        p_shape = shape_of(self.product_t)
         prods = []
         for mlt in range(sch.n_multipliers):
-            prod = Signal(p_shape, name=f"prod_{mlt}", reset_less=True)
             if rf == 1:
                 j, i, w = sch.product(mlt, 0)
-                m.d.sync += prod.eq(element(self.in_data, i) * Const(w, w_shape))
+                a, b = element(self.in_data, i), Const(w, w_shape)
             else:
                 a = Signal(x_shape, name=f"mul_{mlt}_x")
                 b = Signal(w_shape, name=f"mul_{mlt}_w")
-                m.d.sync += prod.eq(a * b)
                 with m.Switch(phase):
                     for t in range(rf):
                         p = sch.product(mlt, t)
@@ -226,13 +259,12 @@ class Dense(wiring.Component):
                         with m.Case(t):
                             m.d.comb += [a.eq(element(self.in_data if t == 0 else x_reg, i)),
                                          b.eq(Const(w, w_shape))]
-            pc = Signal(shape_of(self.accum_t), name=f"prod_{mlt}_acc")  # one cast, many readers
-            m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
-            prods.append(pc)
-        return prods, phase_d
+            prods.append(self._multiply(m, mlt, a, b))
+        return prods, phase_k
 
     def _sum_and_output(self, m, prods, phase_d):
-        """Partial accumulators (updated by ``phase_d``), adder trees, casts, output register."""
+        """Partial accumulators (updated by ``phase_d``, the products' phase), adder trees,
+        casts, output register."""
         sch, res_w = self.schedule, self.result_t.width
 
         # Partial accumulators and the terms of each output.

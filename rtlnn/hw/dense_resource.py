@@ -16,20 +16,21 @@ Timing.  The cycle ``in_valid`` is high (phase 0) the input is captured in ``x_r
 the memory is addressed with phase 0; the weights of phase ``t`` come out of the memory
 one cycle after their address, and both operands are then read from registers (the
 input operand through a constant-select mux over ``x_reg``, as in Latency).  So the whole
-multiply-accumulate runs one cycle behind Latency's: latency = RF + T + 2, II = RF, with
+multiply-accumulate runs one cycle behind Latency's: latency = RF + K + T + 1 (K multiplier
+registers, as in Latency; RF + T + 2 at the default K = 1), II = RF, with
 ``ceil(P / RF)`` multipliers for P nonzero weights (RF from 1 to P: one multiplier per
 output at RF = n_in, a single multiplier at RF = P).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Signal, unsigned
+from amaranth.hdl import Signal, unsigned
 from amaranth.lib.memory import Memory
 
 from .pipeline import phase_counter
 from .. import ir
 from ..fixed import FixedType
-from .cast import cast, shape_of
+from .cast import shape_of
 from .dense import Dense
 
 __all__ = ["DenseResource", "weight_words"]
@@ -59,8 +60,9 @@ class DenseResource(Dense):
 
     strategy = "Resource"
 
-    def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2):
-        super().__init__(layer, in_t, levels_per_stage=levels_per_stage)
+    def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
+                 multiplier_registers: int = 1):
+        super().__init__(layer, in_t, levels_per_stage=levels_per_stage, multiplier_registers=multiplier_registers)
         self.latency += 1  # the weight memory's read register
         self.rom_style = "block" if self.reuse_factor > 1 else "distributed"
         self.words = weight_words(self.schedule, self.weight_t)
@@ -80,16 +82,19 @@ class DenseResource(Dense):
         m.submodules.weights = mem
         rd = mem.read_port(domain="sync")
 
-        phase_d = phase_dd = None
+        phase_d = phase_k = None
         if rf > 1:
             # The address is the phase: in_valid forces 0, then it free-runs modulo RF.
             phase = phase_counter(m, self.in_valid, rf)
             m.d.comb += rd.addr.eq(phase)
-            phase_d = Signal(range(rf), name="phase_d", reset_less=True)  # phase of the memory's data
-            phase_dd = Signal(range(rf), name="phase_dd", reset_less=True)  # phase of the products
-            m.d.sync += [phase_d.eq(phase), phase_dd.eq(phase_d)]
+            # phase_d: of the memory's data; then one more per multiplier register (of the products)
+            delayed = [phase]
+            for n in range(1 + self.multiplier_registers):
+                r = Signal(range(rf), name="phase_d" + "d" * n, reset_less=True)
+                m.d.sync += r.eq(delayed[-1])
+                delayed.append(r)
+            phase_d, phase_k = delayed[1], delayed[-1]
 
-        p_shape = shape_of(self.product_t)
         prods = []
         for mlt in range(sch.n_multipliers):
             b = rd.data[mlt * ww:(mlt + 1) * ww]
@@ -106,9 +111,5 @@ class DenseResource(Dense):
                                 m.d.comb += a.eq(self._element(x_reg, p[1]))
             bw = Signal(w_shape, name=f"mul_{mlt}_w")
             m.d.comb += bw.eq(b)
-            prod = Signal(p_shape, name=f"prod_{mlt}", reset_less=True)
-            m.d.sync += prod.eq(a * bw)
-            pc = Signal(shape_of(self.accum_t), name=f"prod_{mlt}_acc")
-            m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
-            prods.append(pc)
-        return prods, phase_dd
+            prods.append(self._multiply(m, mlt, a, bw))
+        return prods, phase_k

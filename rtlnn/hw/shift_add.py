@@ -444,20 +444,18 @@ def choose_strategy(layer: ir.Dense, in_t: FixedType) -> tuple[str, str]:
 def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_dense) -> wiring.Component:
     """The generator of ``Strategy: ShiftAdd`` and ``Strategy: Auto`` (``options``: HwOptions).
 
-    Auto builds ShiftAdd or the multiplier ``latency_dense`` class (hls4ml's Latency) by
+    Auto builds ShiftAdd or the multiplier Dense (hls4ml's Latency: ``latency_dense(layer, in_t)``) by
     :func:`choose_strategy`; the component carries ``strategy`` (what was built) and
     ``strategy_reason`` (why), which the report shows.
     """
-    from .timing_model import delay_model, dense_tree_levels
+    from .timing_model import delay_model
 
     if layer.strategy == "Auto":
         strategy, reason = choose_strategy(layer, in_t)
     else:
         strategy, reason = "ShiftAdd", None
     if strategy == "Latency":
-        levels = options.levels_per_stage if options.clock_period is None else dense_tree_levels(
-            layer, options.clock_period, options.family)
-        comp = latency_dense(layer, in_t, levels_per_stage=levels)
+        comp = latency_dense(layer, in_t)  # pipelined as a Latency layer is (hw/generators.py)
         comp.strategy = "Latency"
     else:
         model = delay_model(options.family) if options.clock_period is not None else None

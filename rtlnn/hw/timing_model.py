@@ -39,7 +39,7 @@ from ..fixed import FixedType, Overflow, Rounding
 from ..ir import RtlnnError
 
 __all__ = ["DelayModel", "DELAY_MODELS", "delay_model", "family_of_part", "schedule", "Schedule",
-           "tree_levels_per_stage", "dense_tree_levels", "check_clock_period"]
+           "tree_levels_per_stage", "dense_tree_levels", "dense_multiplier_registers", "check_clock_period"]
 
 
 @dataclass(frozen=True)
@@ -191,3 +191,15 @@ def dense_tree_levels(layer, period_ns: float, family: str) -> int:
     n_terms = max(int(layer.n_in) + 1, 2)
     width = layer.accum_t.width + math.ceil(math.log2(n_terms))
     return tree_levels_per_stage(model, period_ns, width)
+
+
+def dense_multiplier_registers(layer, in_t: FixedType, period_ns: float, family: str) -> int:
+    """Multiplier registers for the multiplier Dense (:mod:`rtlnn.hw.dense`) at ``period_ns``:
+    1 (the product registered) when the operand mux (RF constants or inputs, a 4:1 mux per LUT
+    level) and the multiplier fit one stage, else 2 (the operands registered as well, so the
+    mux and the multiplier have a stage each; a DSP block holds both registers)."""
+    model = delay_model(family)
+    rf = max(int(layer.reuse_factor), 1)
+    mux_levels = math.ceil(math.log2(rf) / 2) if rf > 1 else 0
+    path = model.lut(mux_levels) + model.multiplier(in_t.width, layer.weight_t.width)
+    return 1 if path <= model.budget(period_ns) else 2

@@ -47,6 +47,7 @@ class LayerInfo:
     reuse_factor: int = 1
     strategy: str | None = None  # the implementation built (Auto resolved), when the generator says
     strategy_reason: str | None = None
+    pipeline: dict | None = None  # a multiplier Dense's multiplier_registers and adder_levels_per_stage
 
 
 @dataclass
@@ -241,7 +242,8 @@ def build_network(graph: ir.ModelGraph, *, name: str = "rtlnn_top", levels_per_s
             n_multipliers=comp.n_multipliers if comp is not None else 0,
             module=node.module, start=node.start,
             reuse_factor=getattr(comp, "reuse_factor", 1),
-            strategy=getattr(comp, "strategy", None), strategy_reason=getattr(comp, "strategy_reason", None)))
+            strategy=getattr(comp, "strategy", None), strategy_reason=getattr(comp, "strategy_reason", None),
+            pipeline=getattr(comp, "pipeline", None)))
     ii = max(i.ii for i in infos)
     top = NetworkTop(nodes, inputs, list(graph.outputs), latency)
     _silence_unused(top)

@@ -1,4 +1,4 @@
-"""Copy the config's settings (precisions, reuse factor, strategy, trace) onto the layers."""
+"""Copy the config's settings (precisions, reuse factor, strategy, trace, pipelining) onto the layers."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def apply_config(graph: ModelGraph, config: Mapping) -> ModelGraph:
         layer.reuse_factor = settings["reuse_factor"]
         layer.strategy = settings["strategy"]
         layer.trace = settings["trace"]
+        if layer.kind == "Dense":  # pipelining knobs (config Pipeline), "auto" unless given
+            for key, value in settings.get("pipeline", {}).items():
+                setattr(layer, key, value)
         for key, value in settings.get("tables", {}).items():  # table_size, table_range, implementation
             value = tuple(value) if key == "table_range" else value.lower() if key == "implementation" else value
             setattr(layer, key, value)
