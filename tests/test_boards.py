@@ -154,3 +154,20 @@ def test_rtlnn_boards_lists_every_board(capsys):
     assert main(["boards", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {b["name"] for b in data} >= set(EXPECTED)
+
+
+def test_board_files_are_package_data(monkeypatch):
+    """The board files live in the package (rtlnn/boards/*.yml) and pyproject ships them, so a
+    non-editable install finds them too."""
+    import tomllib
+    from pathlib import Path
+
+    import rtlnn
+
+    monkeypatch.delenv("RTLNN_BOARDS_DIR", raising=False)
+    package = Path(rtlnn.__file__).resolve().parent
+    assert boards.boards_dir() == package / "boards"
+    assert {b.path for b in load_boards()} == {str(p) for p in (package / "boards").glob("*.yml")}
+    pyproject = tomllib.loads((package.parent / "pyproject.toml").read_text())
+    assert "boards/*.yml" in pyproject["tool"]["setuptools"]["package-data"]["rtlnn"]
+    assert callable(boards.xilinx_resources)  # public: rtlnn.flows.openxc7 builds platforms with it

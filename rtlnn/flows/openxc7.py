@@ -83,7 +83,7 @@ def _data_platform_class(board: Board):
 
     from .. import boards as boards_module
 
-    resources = boards_module._xilinx_resources(board)
+    resources = boards_module.xilinx_resources(board)
     return type(f"{board.name.replace('-', '_')}_platform", (XilinxPlatform,), {
         "device": board.device, "package": board.package, "speed": board.speed,
         "default_clk": board.clock.get("name", "clk"), "default_rst": "rst" if board.reset else None,

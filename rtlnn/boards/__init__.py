@@ -1,6 +1,7 @@
-"""FPGA boards: the data in ``boards/*.yml``, looked up by name, and their Amaranth platforms.
+"""FPGA boards: the data in ``rtlnn/boards/*.yml``, looked up by name, and their Amaranth platforms.
 
-A board file is plain data (see ``boards/arty-a7-35.yml``): name and aliases, part
+The board files are package data (installed with rtlnn, editable or not).  A board file is
+plain data (see ``rtlnn/boards/arty-a7-35.yml``): name and aliases, part
 (device, package, speed), the Yosys synthesis family, the default clock (Hz and pin),
 reset, LED, button and UART pins, and the part's resources (LUT, FF, DSP, BRAM18,
 BRAM36, CARRY; for ECP5 the LUT4, FF, MULT18, EBR counts under the same keys).
@@ -24,10 +25,10 @@ from pathlib import Path
 
 import yaml
 
-from .ir import RtlnnError
+from ..ir import RtlnnError
 
 __all__ = ["Board", "boards_dir", "load_boards", "get_board", "board_names", "part_resources",
-           "yosys_family", "Basys3Platform", "ZCU102Platform", "RESOURCE_KEYS"]
+           "yosys_family", "xilinx_resources", "Basys3Platform", "ZCU102Platform", "RESOURCE_KEYS"]
 
 #: Resource keys every board file gives, in the order tables show them.
 RESOURCE_KEYS = ("lut", "ff", "dsp", "bram18", "bram36", "carry")
@@ -113,9 +114,9 @@ class Board:
 
 
 def boards_dir() -> Path:
-    """``$RTLNN_BOARDS_DIR``, else the ``boards/`` folder beside the ``rtlnn`` package."""
+    """``$RTLNN_BOARDS_DIR``, else the board files shipped in this package (``rtlnn/boards/``)."""
     env = os.environ.get("RTLNN_BOARDS_DIR")
-    return Path(env).expanduser() if env else Path(__file__).resolve().parent.parent / "boards"
+    return Path(env).expanduser() if env else Path(__file__).resolve().parent
 
 
 def _board_from_data(data: dict, path: Path) -> Board:
@@ -123,7 +124,7 @@ def _board_from_data(data: dict, path: Path) -> Board:
         raise RtlnnError(f"board file {path} does not hold a mapping of board fields")
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
-        raise RtlnnError(f"board file {path} lacks {', '.join(missing)}; see boards/arty-a7-35.yml for the fields")
+        raise RtlnnError(f"board file {path} lacks {', '.join(missing)}; see rtlnn/boards/arty-a7-35.yml for the fields")
     res = data["resources"]
     bad = [k for k in RESOURCE_KEYS if not isinstance(res.get(k), int) or res.get(k) < 0]
     if bad:
@@ -157,7 +158,8 @@ def _load_dir(directory: str) -> tuple[Board, ...]:
     folder = Path(directory)
     files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
     if not files:
-        raise RtlnnError(f"no board files (*.yml) in {folder}; set RTLNN_BOARDS_DIR to the rtlnn boards/ folder")
+        raise RtlnnError(f"no board files (*.yml) in {folder}; set RTLNN_BOARDS_DIR to a folder of board files, "
+                         "or unset it to use rtlnn's own (rtlnn/boards/)")
     boards = [load_board_file(f) for f in files]
     seen: dict[str, str] = {}
     for b in boards:
@@ -228,7 +230,7 @@ def yosys_family(part: str) -> str:
 
 
 # ---------------------------------------------------------------------------- platforms
-def _xilinx_resources(board: Board) -> list:
+def xilinx_resources(board: Board) -> list:
     """Clock, reset, LED, button and UART resources of a Xilinx board, from its board file."""
     from amaranth.build import Attrs, Clock, DiffPairs, Pins, PinsN, Resource, Subsignal
 
@@ -259,7 +261,7 @@ def _xilinx_board_platform(board_name: str, device: str, package: str, speed: st
 
     def __init__(self, **kwargs):
         board = get_board(board_name)
-        self.resources = _xilinx_resources(board)  # read by Platform.__init__
+        self.resources = xilinx_resources(board)  # read by Platform.__init__
         XilinxPlatform.__init__(self, **kwargs)
 
     attrs = {"__doc__": doc, "__init__": __init__, "device": device, "package": package, "speed": speed,
