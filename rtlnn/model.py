@@ -12,6 +12,7 @@ from typing import Mapping
 import numpy as np
 
 from . import emulate
+from .element_types import describe as describe_element_types
 from .ir import Dense, ModelGraph, RtlnnError
 from .report import SimulationReport, store_section
 from .vectors import pack, unpack, write_vectors
@@ -225,6 +226,8 @@ class RtlnnModel:
             if isinstance(layer, Dense):
                 entry["nonzero_weights"] = layer.n_products()
                 entry["weights"] = int(layer.weight.size)
+            if getattr(layer, "element_t", None) is not None:  # per-element types: 'result' is their union
+                entry["element_precision"] = describe_element_types(layer.element_t)
             layers.append(entry)
         return {
             "rtlnn_report_version": REPORT_VERSION,

@@ -13,6 +13,7 @@ import numpy as np
 from ..activations import activation_plan, prelu_plan, softmax_plan
 from ..arith import dense_raw, relu_raw
 from ..elementwise import concatenate_raw, merge_raw, scale_shift_raw
+from ..element_types import element_cast_raw
 from ..ir import Activation, Dense, Input, Layer, ModelGraph, Reshape, RtlnnError
 from .cnn import CNN_EMULATORS
 
@@ -77,6 +78,8 @@ def _batchnorm(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
 
 
 def _cast(layer, srcs: list[Layer], vals: list[np.ndarray]) -> np.ndarray:
+    if layer.element_t is not None:  # a type per element (heterogeneous quantizer)
+        return element_cast_raw(vals[0], srcs[0].result_t, layer.element_t, layer.result_t)
     return layer.result_t.cast(vals[0], srcs[0].result_t)
 
 

@@ -1,14 +1,16 @@
 """Reading a Keras 3 ``.keras`` archive with zipfile + h5py alone (no Keras, no layer library).
 
 Used for models whose layer classes come from a library that need not be installed — a
-qkeras-v3 model in an environment without qkeras-v3 — since ``keras.saving.load_model``
+qkeras-v3 or HGQ2 model in an environment without that library — since ``keras.saving.load_model``
 cannot rebuild classes it does not know.
 
 The archive is a zip of ``config.json`` (the model config) and ``model.weights.h5``, whose
 weights are stored by *object path*, not by layer name: ``layers/<name>/vars/<k>``, where
 ``<name>`` is the snake-case class name made unique in the order of ``model.layers``
 (``q_dense``, ``q_dense_1``, ...; ``dense`` then ``dense_1`` ...) and ``<k>`` counts the
-layer's own variables in creation order (``kernel``, ``bias`` for Dense).
+layer's own variables, trainable ones first, each group in creation order (``kernel``,
+``bias`` for Dense).  Nested layers' variables (an HGQ2 layer's quantizers) sit below the
+layer's group under their attribute names: ``layers/q_dense/iq/quantizer/vars/<k>``.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def read_keras_archive(path: str) -> KerasModel:
     import h5py
 
     by_layer: dict[str, list[np.ndarray]] = {}
+    nested: dict[str, dict[str, list[np.ndarray]]] = {}
     with h5py.File(io.BytesIO(blob), "r") as f:
         group = f.get("layers")
         used: dict[str, int] = {}
@@ -74,9 +77,10 @@ def read_keras_archive(path: str) -> KerasModel:
             else:
                 used[key] = 0
             arrays: list[np.ndarray] = []
-            if group is not None and key in group and "vars" in group[key]:
-                vars_ = group[key]["vars"]
-                arrays = [np.array(vars_[str(k)]) for k in range(len(vars_))]
+            if group is not None and key in group:
+                if "vars" in group[key]:
+                    arrays = _vars(group[key]["vars"])
+                nested[name] = _nested_vars(group[key])
             by_layer[name] = arrays
 
     def weights(name: str, class_name: str) -> list[np.ndarray]:
@@ -87,15 +91,34 @@ def read_keras_archive(path: str) -> KerasModel:
 
     km = parse_model_config(config, weights, path)
     km.source = path
+    for spec in km.layers:
+        spec.sublayers = nested.get(spec.name, {})
     return km
 
 
-#: Module prefixes of layer libraries read without importing them.
-FOREIGN_MODULES = ("qkeras",)
+def _vars(group) -> list[np.ndarray]:
+    return [np.array(group[str(k)]) for k in range(len(group))]
+
+
+def _nested_vars(layer_group) -> dict[str, list[np.ndarray]]:
+    """The variables of the layers nested in one layer, by object path (``iq/quantizer``)."""
+    found: dict[str, list[np.ndarray]] = {}
+
+    def visit(path, obj):
+        parts = path.split("/")
+        if parts[-1] == "vars" and len(parts) > 1 and hasattr(obj, "keys"):
+            found["/".join(parts[:-1])] = _vars(obj)
+
+    layer_group.visititems(visit)
+    return found
+
+
+#: Module prefixes of layer libraries read without importing them (QKeras, HGQ2).
+FOREIGN_MODULES = ("qkeras", "hgq")
 
 
 def needs_own_reader(config: dict) -> bool:
-    """True when the archive's layers come from a library read without importing it (QKeras)."""
+    """True when the archive's layers come from a library read without importing it (QKeras, HGQ2)."""
     for entry in _layer_entries(config):
         module = str(entry.get("module") or "")
         registered = str(entry.get("registered_name") or "")

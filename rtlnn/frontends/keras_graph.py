@@ -308,8 +308,12 @@ class _Converter(CnnConverter):
     def run(self) -> ir.ModelGraph:
         for spec in _topological(self.km):
             handler = getattr(self, spec.class_name, None) if spec.class_name in SUPPORTED_LAYERS else None
-            if handler is None and spec.class_name in _qat_layers():
-                handler = functools.partial(_qat_layers()[spec.class_name], self)
+            if handler is None and spec.class_name in _qat_layers(spec):
+                handler = functools.partial(_qat_layers(spec)[spec.class_name], self)
+            if handler is None and _is_hgq2(spec):
+                from .hgq2 import unsupported_layer_error
+
+                raise unsupported_layer_error(self, spec)
             if handler is None:
                 hint = (
                     " (a nested model: build the model from its layers directly)"
@@ -333,8 +337,17 @@ SUPPORTED_LAYERS = ("InputLayer", "Dense", "Activation", "ReLU", "Dropout", "Fla
                     "LeakyReLU", "ELU", "ThresholdedReLU", "PReLU", "Softmax") + CNN_LAYERS
 
 
-def _qat_layers() -> dict:
-    """Quantization-aware layer classes (QKeras) -> handler(converter, spec), from their own module."""
+def _is_hgq2(spec: KerasLayer) -> bool:
+    return spec.module.split(".")[0] == "hgq"
+
+
+def _qat_layers(spec: KerasLayer) -> dict:
+    """Quantization-aware layer classes -> handler(converter, spec), from their library's module:
+    HGQ2's for a class from an ``hgq`` module (HGQ2 and QKeras both have a ``QDense``), else QKeras's."""
+    if _is_hgq2(spec):
+        from .hgq2 import HGQ2_LAYERS
+
+        return HGQ2_LAYERS
     from .qkeras import QKERAS_LAYERS
 
     return QKERAS_LAYERS

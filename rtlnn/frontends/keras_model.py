@@ -28,6 +28,9 @@ class KerasLayer:
     """One Keras layer: its class, name, config, the layers it reads (in order), its weights.
 
     ``weights`` are in Keras order (``layer.get_weights()``), e.g. ``[kernel, bias]``.
+    ``module`` is the Python module the class came from (``hgq.layers.core.dense``), where the
+    config names one; ``sublayers`` the variables of nested layers by object path
+    (``"iq/quantizer"``), where the reader has them (``.keras`` archives read without Keras).
     """
 
     class_name: str
@@ -35,6 +38,8 @@ class KerasLayer:
     config: dict
     inbound: list[str] = field(default_factory=list)
     weights: list[np.ndarray] = field(default_factory=list)
+    module: str = ""
+    sublayers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -132,7 +137,8 @@ def _parse_sequential(config, weights: WeightLookup, source: str) -> KerasModel:
         name = _layer_name(entry)
         cls = entry.get("class_name", "")
         inbound = [layers[-1].name] if layers else []
-        layers.append(KerasLayer(cls, name, dict(entry.get("config") or {}), inbound, weights(name, cls)))
+        layers.append(KerasLayer(cls, name, dict(entry.get("config") or {}), inbound, weights(name, cls),
+                                 module=str(entry.get("module") or "")))
     return KerasModel(model_name, layers, [layers[0].name], [layers[-1].name], source=source)
 
 
@@ -188,7 +194,8 @@ def _parse_functional(config: dict, weights: WeightLookup, source: str) -> Keras
         if nodes:
             node = nodes[0]
             inbound = _keras3_node_refs(node) if isinstance(node, dict) else _keras2_node_refs(node)
-        layers.append(KerasLayer(cls, name, dict(entry.get("config") or {}), inbound, weights(name, cls)))
+        layers.append(KerasLayer(cls, name, dict(entry.get("config") or {}), inbound, weights(name, cls),
+                                 module=str(entry.get("module") or "")))
     inputs = _tensor_refs(config.get("input_layers") or [])
     outputs = _tensor_refs(config.get("output_layers") or [])
     if not layers or not inputs or not outputs:
