@@ -9,7 +9,7 @@ from typing import Any
 
 from .ir import RtlnnError
 
-__all__ = ["SimulationReport", "load_report", "store_section", "format_report"]
+__all__ = ["SimulationReport", "load_report", "store_section", "format_report", "format_timing"]
 
 
 @dataclass
@@ -87,7 +87,8 @@ def store_section(design_dir, key: str, data: dict) -> None:
 
 
 def format_report(report: dict) -> str:
-    """A plain-text table of the network and its layers."""
+    """A plain-text table of the network and its layers, then what was measured: simulation,
+    accuracy, synthesis (per layer and total, % of the part) and place-and-route timing."""
     lines = [
         f"project {report['project']}  part {report['part']}  {report['io_type']}",
         f"latency {report['latency_cycles']} cycles ({report['latency_ns']:g} ns at {report['clock_period_ns']:g} ns), "
@@ -115,4 +116,35 @@ def format_report(report: dict) -> str:
     acc = report.get("accuracy")
     if acc:
         lines += ["accuracy: " + ", ".join(f"{k} {v:.4f}" for k, v in acc.items() if isinstance(v, float))]
+    if report.get("synthesis"):  # rtlnn synth: per layer and total, % of the part
+        from .flows.yosys_synth import format_synthesis
+
+        lines += ["", format_synthesis(report["synthesis"])]
+    if report.get("timing"):  # rtlnn build on an ECP5 board: measured Fmax
+        lines += ["", format_timing(report["timing"])]
+    return "\n".join(lines)
+
+
+#: place-and-route cell types shown by :func:`format_timing`, with the names people use
+_PNR_CELLS = (("TRELLIS_COMB", "LUT4"), ("TRELLIS_FF", "FF"), ("MULT18X18D", "DSP"), ("DP16KD", "EBR"))
+
+
+def format_timing(t: dict) -> str:
+    """The measured timing of a place-and-route run (report.json's ``timing`` section)."""
+    met = "met" if t.get("timing_met") else "NOT met"
+    lines = [f"timing: {t['board']} ({t['part']}), place and route: Fmax {t['fmax_mhz']:.1f} MHz "
+             f"(target {t['freq_target_mhz']:g} MHz, {met}); latency {t['latency_cycles']} cycles = "
+             f"{t['latency_ns']:.1f} ns, II {t['ii']} -> {t['throughput_msps']:.1f} M inferences/s"
+             + (" (cached)" if t.get("cached") else "")]
+    used = []
+    for key, label in _PNR_CELLS:
+        u = (t.get("utilization") or {}).get(key)
+        if u and u.get("available"):
+            used.append(f"{label} {u['used']:,} / {u['available']:,} ({100.0 * u['used'] / u['available']:.1f}%)")
+    if used:
+        lines.append("placed (harness included): " + ", ".join(used))
+    pack = t.get("dsp_packing") or {}
+    if pack.get("dsps"):
+        lines.append(f"DSP registers packed: input A {pack['input_a']}, B {pack['input_b']}, output {pack['output']} "
+                     f"of {pack['dsps']} blocks")
     return "\n".join(lines)
