@@ -38,6 +38,8 @@ KERAS_ACTIVATIONS = {
     "softmax": ("softmax", {}),
 }
 SUPPORTED_ACTIVATIONS = tuple(KERAS_ACTIVATIONS)
+#: Keras 2 (and tf.keras 2) defined hard_sigmoid with slope 0.2 where Keras 3 uses 1/6.
+KERAS2_HARD_SIGMOID = {"slope": 0.2, "shift": 0.5}
 
 
 def activation_name(value) -> str:
@@ -98,6 +100,8 @@ class _Converter(CnnConverter):
         if function == "softmax":
             return ir.Softmax(name, [src], shape)
         fn, params = KERAS_ACTIVATIONS[function]
+        if function == "hard_sigmoid" and self.km.keras_version.startswith("2."):
+            params = KERAS2_HARD_SIGMOID  # Keras 2's is clip(0.2 x + 0.5, 0, 1)
         return ir.Activation(name, [src], shape, function=fn, params=dict(params))
 
     # ------------------------------------------------------------ layers

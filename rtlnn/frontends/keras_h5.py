@@ -153,5 +153,7 @@ def read_h5_model(path: str) -> tuple[dict, H5Weights]:
             config = json.loads(_text(f.attrs["model_config"]))
         except (ValueError, UnicodeDecodeError) as e:
             raise RtlnnError(f"{path}: the model_config attribute is not valid JSON ({e}): the file is corrupt") from None
+        if isinstance(config, dict) and "keras_version" not in config and "keras_version" in f.attrs:
+            config["keras_version"] = _text(f.attrs["keras_version"])  # Keras 2 and 3 differ (hard_sigmoid)
         group = f["model_weights"] if "model_weights" in f else f
         return config, H5Weights(path, _read_weights_group(group, path))

@@ -52,6 +52,7 @@ class KerasModel:
     outputs: list[str]
     keras_model: Any = None
     source: str = ""
+    keras_version: str = ""  # of the Keras that wrote the config, where it says ("2.9.0")
 
     def layer(self, name: str) -> KerasLayer:
         for spec in self.layers:
@@ -85,10 +86,15 @@ def parse_model_config(model_config: dict, weights: WeightLookup, source: str) -
         )
     class_name = model_config.get("class_name", "")
     config = model_config["config"]
+    version = str(model_config.get("keras_version") or "")
     if isinstance(config, dict) and "input_layers" in config:
-        return _parse_functional(config, weights, source)
+        km = _parse_functional(config, weights, source)
+        km.keras_version = version
+        return km
     if class_name == "Sequential" or isinstance(config, list) or (isinstance(config, dict) and "layers" in config):
-        return _parse_sequential(config, weights, source)
+        km = _parse_sequential(config, weights, source)
+        km.keras_version = version
+        return km
     raise RtlnnError(
         f"{source}: unsupported model class {class_name!r}; rtlnn reads Sequential and functional "
         "(Model / Functional) Keras models"
