@@ -4,7 +4,7 @@ Run it with a Python that has HGQ2 -- NOT rtlnn's dev environment, whose QAT lib
 qkeras-v3 (both ship a top-level ``qkeras``, so they cannot share one):
 
     python3.11 -m venv /root/hgq2env && /root/hgq2env/bin/pip install hgq2 keras "jax[cpu]"
-    KERAS_BACKEND=jax /root/hgq2env/bin/python scripts/make_hgq2_fixture.py
+    KERAS_BACKEND=jax /root/hgq2env/bin/python scripts/make_hgq2_fixture.py [--einsum-only]
 
 The script imports numpy, Keras and HGQ2 only: the data come from rtlnn/datasets.py loaded by
 file path (pure numpy), so rtlnn itself is not imported.
@@ -26,7 +26,9 @@ set (as the HGQ2 documentation prescribes before deployment).  Written files:
 * ``hgq2_jet_ref.npz``: ``x`` (test inputs: jets, then jets scaled x4 so that the input
   quantizers wrap, float32), ``logits`` (HGQ2's outputs, ``model.predict``), ``labels``, and for
   the first ``N_TRACE`` inputs each QDense's quantized input (``q_<layer>``, its ``iq`` applied)
-  and output (``out_<layer>``), float32 as HGQ2 computes them; ``ebops`` (HGQ2's cost estimate).
+  and output (``out_<layer>``), float32 as HGQ2 computes them; ``ebops`` (HGQ2's cost estimate);
+* ``hgq2_einsum.keras`` / ``hgq2_einsum_ref.npz``: a small QEinsumDense model (see
+  :func:`einsum_fixture`; ``--einsum-only`` writes just these).
 """
 import importlib.util
 import os
@@ -66,7 +68,37 @@ def build():
     return keras.Model(x, y, name="hgq2_jet")
 
 
+def einsum_fixture() -> None:
+    """``hgq2_einsum.keras`` + ``hgq2_einsum_ref.npz``: QEinsumDense layers in their Dense-shaped
+    forms (``bi,io->bo``, ``...i,io->...o``), untrained (HGQ2's initial bit widths, SAT input
+    quantizer with per-element bits set by hand), with HGQ2's outputs on random inputs."""
+    import keras
+    from hgq.config import QuantizerConfig
+    from hgq.layers import QEinsumDense
+
+    keras.utils.set_random_seed(3)
+    x = keras.Input((6,), name="x")
+    h = QEinsumDense("bi,io->bo", 5, bias_axes="o", activation="relu", name="e1",
+                     iq_conf=QuantizerConfig("kif", "datalane", overflow_mode="SAT", round_mode="RND_CONV"))(x)
+    y = QEinsumDense("...i,io->...o", 3, name="e2")(h)
+    model = keras.Model(x, y, name="hgq2_einsum")
+    rng = np.random.default_rng(5)
+    iq = model.get_layer("e1").iq.quantizer
+    iq._i.assign(rng.integers(-1, 3, (1, 6)).astype(np.float32))
+    iq._f.assign(rng.integers(-1, 5, (1, 6)).astype(np.float32))
+    xs = rng.normal(0, 2.0, (500, 6)).astype(np.float32)
+    from hgq.utils import trace_minmax
+    trace_minmax(model, xs)
+    model.save(os.path.join(OUT, "hgq2_einsum.keras"))
+    np.savez_compressed(os.path.join(OUT, "hgq2_einsum_ref.npz"), x=xs,
+                        y=np.asarray(model.predict(xs, verbose=0), np.float32))
+
+
 def main() -> int:
+    if "--einsum-only" in sys.argv:
+        os.makedirs(OUT, exist_ok=True)
+        einsum_fixture()
+        return 0
     import keras
     from hgq.utils import trace_minmax
     from hgq.utils.sugar import BetaScheduler, PieceWiseSchedule
@@ -106,6 +138,7 @@ def main() -> int:
             print(f"{layer.name}.{q}: bits {bits.min():g}..{bits.max():g} (mean {bits.mean():.2f}, "
                   f"{int(np.sum(bits == 0))} of {bits.size} zero), {qz.round_mode}/{qz.overflow_mode}")
     print(f"test accuracy {acc:.4f}, EBOPs {ebops}; wrote {path}")
+    einsum_fixture()
     return 0
 
 

@@ -24,6 +24,7 @@ from rtlnn.passes import run_passes
 DATA = Path(__file__).resolve().parent / "data" / "hgq2"
 JET = DATA / "hgq2_jet.keras"
 JET_REF = DATA / "hgq2_jet_ref.npz"
+EINSUM, EINSUM_REF = DATA / "hgq2_einsum.keras", DATA / "hgq2_einsum_ref.npz"
 LAYERS = ("fc1", "fc2", "fc3", "output")
 
 
@@ -100,6 +101,20 @@ def test_config_overrides_hgq2_quantizers_but_model_default_does_not():
     assert g["input_1"].result_t == ref["input_1"].result_t  # the input quantizer's, not the default
     assert g["fc2"].weight_t == FixedType(8, 2)
     assert g["fc3_iq"].result_t == FixedType(6, 3) and g["fc3_iq"].element_t == ref["fc3_iq"].element_t
+
+
+def test_hgq2_einsum_dense_converts_as_dense_bit_exact():
+    g = run_passes(graph_from_keras(load_keras(str(EINSUM))), {})
+    assert [l.kind for l in g] == ["Input", "Cast", "Dense", "Activation", "Cast", "Dense"]
+    ref = np.load(EINSUM_REF)
+    out = g["e2"].result_t.to_float(run_raw(g, quantize_inputs(g, ref["x"]))["e2"])
+    assert np.array_equal(out, ref["y"].astype(np.float64))
+
+
+def test_einsum_that_is_not_a_dense_is_a_clear_error(tmp_path):
+    path = _edited_archive(tmp_path, lambda ls: _set(ls, "e1", config__equation="bi,oi->bo"), EINSUM)
+    with pytest.raises(RtlnnError, match=r"'e1'.*'bi,oi->bo'.*bi,io->bo"):
+        graph_from_keras(load_keras(path))
 
 
 # ---------------------------------------------------------------------- quantizer semantics
@@ -188,9 +203,9 @@ def test_per_element_cast_report_and_union():
 
 
 # ---------------------------------------------------------------------- errors
-def _edited_archive(tmp_path, edit) -> str:
+def _edited_archive(tmp_path, edit, source=JET) -> str:
     path = tmp_path / "edited.keras"
-    with zipfile.ZipFile(JET) as src, zipfile.ZipFile(path, "w") as dst:
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w") as dst:
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "config.json":

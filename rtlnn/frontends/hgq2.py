@@ -24,6 +24,7 @@ Layers (``HGQ2_LAYERS``):
   quantized kernel and bias (kernel rows of zero-bit inputs zeroed: they cost nothing); the
   exact sum (HGQ2 adds in float); ``activation`` (relu and linear are exact; other Keras
   activations become rtlnn's tables); output quantizer ``oq`` (``enable_oq``) -> ``<name>_oq``.
+* ``QEinsumDense`` in a Dense's form (``bi,io->bo``, ``...i,io->...o``): as ``QDense``.
 * ``Quantizer`` (a stand-alone HGQ2 quantizer layer) -> a per-element Cast.
 
 A model input read only by HGQ2 layers gets a type that a float input is truncated to
@@ -248,6 +249,31 @@ def _element_cast(conv, spec, src: str, q: HgqQuantizer, name: str) -> tuple[str
 def qdense(conv, spec) -> None:
     """HGQ2 ``QDense``: input quantizer, quantized kernel and bias, exact sum, activation, output
     quantizer."""
+    _quantized_dense(conv, spec, bool(spec.config.get("use_bias", True)))
+
+
+def qeinsum_dense(conv, spec) -> None:
+    """HGQ2 ``QEinsumDense`` in a Dense's form: ``equation`` ``bi,io->bo`` (any letters, or
+    ``...i,io->...o``) with ``bias_axes`` None or the output letter; then as :func:`qdense`."""
+    eq = str(spec.config.get("equation", "")).replace(" ", "")
+    bias_axes = spec.config.get("bias_axes")
+    try:
+        inp, rest = eq.split(",")
+        ker, out = rest.split("->")
+    except ValueError:
+        inp = ker = out = ""
+    if inp.startswith("...") and out.startswith("..."):
+        inp, out = inp[3:], out[3:]
+    elif inp[:1] and inp[:1] == out[:1] and inp[:1] not in ker:
+        inp, out = inp[1:], out[1:]
+    if not (len(inp) == len(out) == 1 and ker == inp + out and bias_axes in (None, "", out)):
+        raise RtlnnError(f"{conv.where(spec)}: equation {eq!r} with bias_axes {bias_axes!r} is not a Dense layer; "
+                         "rtlnn converts QEinsumDense of the form 'bi,io->bo' (or '...i,io->...o') with bias_axes "
+                         "None or the output axis")
+    _quantized_dense(conv, spec, bool(bias_axes))
+
+
+def _quantized_dense(conv, spec, use_bias: bool) -> None:
     from .keras_graph import activation_name
     from .keras_model import KerasLayer
 
@@ -255,9 +281,8 @@ def qdense(conv, spec) -> None:
     src = conv.source(spec)
     if len(conv.shape(src)) != 1:
         raise RtlnnError(f"{conv.where(spec)} is applied to a tensor of shape {conv.shape(src)}; rtlnn converts "
-                         "HGQ2 QDense over 1-D inputs (put a Flatten before it)")
+                         f"HGQ2 {spec.class_name} over 1-D inputs (put a Flatten before it)")
     weights = [np.asarray(w) for w in spec.weights]
-    use_bias = bool(cfg.get("use_bias", True))
     if len(weights) < (2 if use_bias else 1):
         raise RtlnnError(f"{conv.where(spec)} has {len(weights)} weight arrays: the kernel or bias is missing")
     kernel = _quantizer(spec, conv, "kq", "kq_conf").apply(weights[0])
@@ -273,7 +298,8 @@ def qdense(conv, spec) -> None:
         precisions["bias"] = quantized_values_type(bias)
         plain_weights.append(bias)
     conv.alias.setdefault(src, src)
-    plain = KerasLayer("Dense", spec.name, dict(cfg, activation="linear"), [src], plain_weights)
+    plain_cfg = dict(cfg, activation="linear", use_bias=use_bias, units=int(kernel.shape[-1]))
+    plain = KerasLayer("Dense", spec.name, plain_cfg, [src], plain_weights)
     conv.Dense(plain)
     conv.graph[spec.name].quantizer_t = precisions
     out = spec.name
@@ -302,7 +328,7 @@ def quantizer_layer(conv, spec) -> None:
 
 
 #: HGQ2 class name -> handler(converter, spec): the HGQ2 layers rtlnn converts.
-HGQ2_LAYERS = {"QDense": qdense, "Quantizer": quantizer_layer}
+HGQ2_LAYERS = {"QDense": qdense, "QEinsumDense": qeinsum_dense, "Quantizer": quantizer_layer}
 
 
 def unsupported_layer_error(conv, spec) -> RtlnnError:
