@@ -69,18 +69,21 @@ def build():
 
 
 def einsum_fixture() -> None:
-    """``hgq2_einsum.keras`` + ``hgq2_einsum_ref.npz``: QEinsumDense layers in their Dense-shaped
-    forms (``bi,io->bo``, ``...i,io->...o``), untrained (HGQ2's initial bit widths, SAT input
-    quantizer with per-element bits set by hand), with HGQ2's outputs on random inputs."""
+    """``hgq2_einsum.keras`` + ``hgq2_einsum_ref.npz``: a stand-alone ``Quantizer`` layer, then
+    QEinsumDense layers in their Dense-shaped forms (``bi,io->bo``, ``...i,io->...o``; the second
+    with an output quantizer), untrained (HGQ2's initial bit widths, a SAT input quantizer with
+    per-element bits set by hand), with HGQ2's outputs on random inputs."""
     import keras
     from hgq.config import QuantizerConfig
-    from hgq.layers import QEinsumDense
+    from hgq.layers import QEinsumDense, Quantizer
 
     keras.utils.set_random_seed(3)
     x = keras.Input((6,), name="x")
+    h = Quantizer(QuantizerConfig("kif", "datalane", round_mode="TRN", overflow_mode="WRAP", i0=4, f0=5),
+                  name="qin")(x)
     h = QEinsumDense("bi,io->bo", 5, bias_axes="o", activation="relu", name="e1",
-                     iq_conf=QuantizerConfig("kif", "datalane", overflow_mode="SAT", round_mode="RND_CONV"))(x)
-    y = QEinsumDense("...i,io->...o", 3, name="e2")(h)
+                     iq_conf=QuantizerConfig("kif", "datalane", overflow_mode="SAT", round_mode="RND_CONV"))(h)
+    y = QEinsumDense("...i,io->...o", 3, name="e2", enable_oq=True)(h)
     model = keras.Model(x, y, name="hgq2_einsum")
     rng = np.random.default_rng(5)
     iq = model.get_layer("e1").iq.quantizer

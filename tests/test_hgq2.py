@@ -103,11 +103,14 @@ def test_config_overrides_hgq2_quantizers_but_model_default_does_not():
     assert g["fc3_iq"].result_t == FixedType(6, 3) and g["fc3_iq"].element_t == ref["fc3_iq"].element_t
 
 
-def test_hgq2_einsum_dense_converts_as_dense_bit_exact():
+def test_hgq2_quantizer_layer_einsum_dense_and_output_quantizer_bit_exact():
     g = run_passes(graph_from_keras(load_keras(str(EINSUM))), {})
-    assert [l.kind for l in g] == ["Input", "Cast", "Dense", "Activation", "Cast", "Dense"]
+    assert [(l.name, l.kind) for l in g] == [("x", "Input"), ("qin", "Cast"), ("e1_iq", "Cast"), ("e1", "Dense"),
+                                            ("e1_relu", "Activation"), ("e2_iq", "Cast"), ("e2", "Dense"),
+                                            ("e2_oq", "Cast")]
+    assert g.outputs == ["e2_oq"] and g["x"].result_t.rounding is Rounding.TRN
     ref = np.load(EINSUM_REF)
-    out = g["e2"].result_t.to_float(run_raw(g, quantize_inputs(g, ref["x"]))["e2"])
+    out = g["e2_oq"].result_t.to_float(run_raw(g, quantize_inputs(g, ref["x"]))["e2_oq"])
     assert np.array_equal(out, ref["y"].astype(np.float64))
 
 
