@@ -17,11 +17,16 @@ values on the data, see :mod:`rtlnn.profiling`), or a type such as ``fixed<16,6>
 model-wide.  A reuse factor ``R`` is set for every layer with multipliers, clamped to the
 layer's nonzero products.
 
-Points run in parallel: ``engine="local"`` (a process pool on this machine's cores, the
+The work runs in parallel: ``engine="local"`` (a process pool on this machine's cores, the
 default), ``"dask"`` (a Dask cluster at ``scheduler``, or a LocalCluster; ``pip install
-rtlnn[dask]``) or ``"serial"``.  Each point's result is cached by a digest of its typed
-graph, the data, the options and rtlnn's own code, so a re-run costs a file read per point;
-results are the same whichever engine ran them.
+rtlnn[dask]``) or ``"serial"``, in three phases (:func:`_run_points`): every point's accuracy,
+latency and Verilog; then the distinct Yosys runs of the whole sweep, one per layer module,
+longest first (points that share a layer's Verilog share its run, and one point's layers run
+side by side); then each point's totals from the synthesis cache.  Synthesis uses the ``fast``
+recipe by default (a lean ABC9 script, :mod:`rtlnn.flows.yosys_synth`), ``recipe="full"`` for
+Yosys's own.  Each point's result is cached by a digest of its typed graph, the data, the
+options and rtlnn's own code, so a re-run costs a file read per point; results are the same
+whichever engine ran them.
 
 The Pareto front minimizes latency and cost and maximizes accuracy; :func:`pick` chooses one
 point by a rule (``min-cost``, ``min-latency``, ``max-accuracy``) among those within an
@@ -33,7 +38,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 import os
 import re
 import time
@@ -123,6 +127,12 @@ class _Context:
     workdir: str
     use_cache: bool
     code_digest: str
+    recipe: str = "fast"  # Yosys recipe (rtlnn.flows.yosys_synth.RECIPES)
+
+    @property
+    def synth_cache(self) -> str | None:
+        """The synthesis cache of the sweep: the shared one, or (no cache) a folder of this sweep's own."""
+        return None if self.use_cache else str(Path(self.workdir) / "synth-cache")
 
 
 @dataclass
@@ -207,26 +217,29 @@ def _cache_path(ctx: _Context, typed: ModelGraph, rf: int, precision: str) -> Pa
     from .hw.emit import cache_dir, fingerprint
 
     key = fingerprint("rtlnn-explore", EXPLORE_VERSION, ctx.code_digest, list(typed), list(typed.outputs), ctx.x,
-                      ctx.labels, ctx.synth, ctx.part, ctx.board, ctx.fmax_board, ctx.freq_mhz, rf, precision)
+                      ctx.labels, ctx.synth, ctx.part, ctx.board, ctx.fmax_board, ctx.freq_mhz, rf, precision,
+                      ctx.recipe if ctx.synth else None)
     return cache_dir("explore") / f"{key}.json"
 
 
-def evaluate_point(ctx: _Context, index: int, rf: int, precision: str) -> dict:
-    """Measure one point (runs in a worker process); returns ``PointResult.to_dict()``."""
+def measure_point(ctx: _Context, index: int, rf: int, precision: str) -> tuple[dict, str | None]:
+    """A point's first phase (in a worker): its config, then either its cached result or its
+    accuracy (emulator), latency, II and multipliers, with the design written for synthesis.
+    Returns ``(PointResult.to_dict(), cache file to store the finished result in, or None)``."""
     start = time.monotonic()
     result = PointResult(index=index, reuse_factor=rf, precision=precision)
     try:
         cfg, typed = _typed(ctx, rf, precision)
     except RtlnnError as e:
         result.error = str(e)
-        return result.to_dict()
+        return result.to_dict(), None
     result.config = cfg
     path = _cache_path(ctx, typed, rf, precision)
     if ctx.use_cache and path.is_file():
         try:
             data = json.loads(path.read_text())
             data.update(index=index, cached=True, seconds=round(time.monotonic() - start, 3))
-            return data
+            return data, None
         except (OSError, json.JSONDecodeError):
             pass  # a torn entry: measure again
     from .model import RtlnnModel
@@ -242,30 +255,72 @@ def evaluate_point(ctx: _Context, index: int, rf: int, precision: str) -> dict:
         if ctx.synth or ctx.fmax_board:
             rm.write(n_vectors=4)
             result.design_dir = str(out_dir)
+    except RtlnnError as e:
+        result.error = str(e).splitlines()[0]
+    result.seconds = round(time.monotonic() - start, 3)
+    return result.to_dict(), str(path) if ctx.use_cache else None
+
+
+def point_synthesis_jobs(ctx: _Context, result: dict) -> list[tuple]:
+    """The Yosys runs of a measured point (:func:`rtlnn.flows.yosys_synth.design_jobs`)."""
+    if not ctx.synth or result.get("error") or result.get("cached") or not result.get("design_dir"):
+        return []
+    from .flows.yosys_synth import design_jobs
+
+    return design_jobs(result["design_dir"], part=None if ctx.board else ctx.part, board=ctx.board,
+                       recipe=ctx.recipe)
+
+
+def run_synthesis_job(ctx: _Context, job, family: str, recipe: str) -> dict:
+    """One distinct Yosys run of the sweep, into the synthesis cache (in a worker)."""
+    from .flows.yosys_synth import run_job
+
+    return run_job(job, family, recipe, cache_root=ctx.synth_cache)
+
+
+def finish_point(ctx: _Context, result: dict, cache_file: str | None) -> dict:
+    """A point's last phase (in a worker): its resources from the synthesis cache (every run is
+    there after the sweep's synthesis phase), Fmax when asked; the result stored in the cache."""
+    if result.get("error") or result.get("cached"):
+        return result
+    start = time.monotonic()
+    p = PointResult(**result)
+    out_dir = Path(p.design_dir) if p.design_dir else None
+    try:
         if ctx.synth:
             from .flows.yosys_synth import synthesize
 
-            s = synthesize(out_dir, part=None if ctx.board else ctx.part, board=ctx.board, jobs=1)
+            s = synthesize(out_dir, part=None if ctx.board else ctx.part, board=ctx.board, jobs=1, recipe=ctx.recipe,
+                           cache_root=ctx.synth_cache)
             t = s.total
-            result.lut, result.ff, result.dsp = int(t["lut"]), int(t["ff"]), int(t["dsp"])
-            result.bram18 = int(t["bram18"]) + 2 * int(t["bram36"])
-            result.lut_equivalent = int(t["lut_equivalent"])
-            result.cost = result.lut_equivalent + DSP_LUTS * result.dsp
+            p.lut, p.ff, p.dsp = int(t["lut"]), int(t["ff"]), int(t["dsp"])
+            p.bram18 = int(t["bram18"]) + 2 * int(t["bram36"])
+            p.lut_equivalent = int(t["lut_equivalent"])
+            p.cost = p.lut_equivalent + DSP_LUTS * p.dsp
         if ctx.fmax_board:
             from .flows.ecp5 import build_ecp5
 
             timing = build_ecp5(out_dir, board=ctx.fmax_board, freq_mhz=ctx.freq_mhz, bitstream=False)
-            result.fmax_mhz = float(timing.fmax_mhz)
-            result.latency_ns = round(result.latency_cycles * 1000.0 / timing.fmax_mhz, 2)
+            p.fmax_mhz = float(timing.fmax_mhz)
+            p.latency_ns = round(p.latency_cycles * 1000.0 / timing.fmax_mhz, 2)
     except RtlnnError as e:
-        result.error = str(e).splitlines()[0]
-    result.seconds = round(time.monotonic() - start, 3)
-    if ctx.use_cache and result.error is None:
+        p.error = str(e).splitlines()[0]
+    p.seconds = round(p.seconds + time.monotonic() - start, 3)
+    if cache_file and p.error is None:
+        path = Path(cache_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({**result.to_dict(), "cached": False}))
+        tmp.write_text(json.dumps({**p.to_dict(), "cached": False}))
         tmp.replace(path)
-    return result.to_dict()
+    return p.to_dict()
+
+
+def evaluate_point(ctx: _Context, index: int, rf: int, precision: str) -> dict:
+    """One point measured start to end in this process (its Yosys runs one after another)."""
+    result, cache_file = measure_point(ctx, index, rf, precision)
+    for _key, job, family, recipe, _size in point_synthesis_jobs(ctx, result):
+        run_synthesis_job(ctx, job, family, recipe)
+    return finish_point(ctx, result, cache_file)
 
 
 def _slug(precision: str) -> str:
@@ -291,76 +346,104 @@ def _code_digest() -> str:
 # ----------------------------------------------------------------------------- engines
 
 
-def _run_one(args) -> dict:
-    ctx, index, rf, precision = args
-    return evaluate_point(ctx, index, rf, precision)
+class _Engine:
+    """Runs calls ``fn(ctx, *args)`` on the chosen engine, results in submission order: a spawned
+    process pool (``local``), a Dask cluster (``dask``; the context scattered once) or in turn
+    (``serial``).  The workers and the caller share a file system (designs, caches)."""
 
-
-def _run_points(ctx: _Context, points, engine: str, workers: int | None, scheduler: str | None,
-                progress: bool) -> list[dict]:
-    from tqdm.auto import tqdm
-
-    jobs = [(ctx, k, rf, p) for k, (rf, p) in enumerate(points)]
-    bar = tqdm(total=len(jobs), desc="explore", unit="point", disable=not progress)
-    results: dict[int, dict] = {}
-    try:
-        if engine == "serial":
-            for job in jobs:
-                results[job[1]] = _run_one(job)
-                bar.update()
-        elif engine == "local":
+    def __init__(self, ctx: _Context, engine: str, workers: int | None, scheduler: str | None, progress: bool):
+        if engine not in ENGINES:
+            raise RtlnnError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+        self.ctx, self.engine, self.progress = ctx, engine, progress
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.pool = self.client = self.cluster = self.ctx_ref = None
+        if engine == "local":
             import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            from concurrent.futures import ProcessPoolExecutor
 
-            n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
             # spawn: the parent may hold TensorFlow's threads, which fork does not survive
-            from concurrent.futures.process import BrokenProcessPool
-
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        elif engine == "dask":
             try:
-                with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
-                    futures = {pool.submit(_run_one, job): job[1] for job in jobs}
+                from dask.distributed import Client, LocalCluster
+            except ImportError:
+                raise RtlnnError("engine 'dask' needs Dask: `pip install \"rtlnn[dask]\"` (dask[distributed])") from None
+            if scheduler:
+                self.client = Client(scheduler)
+            else:
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+            self.ctx_ref = self.client.scatter(ctx, broadcast=True)
+
+    def map(self, fn, calls: list[tuple], desc: str) -> list:
+        from tqdm.auto import tqdm
+
+        results: dict[int, object] = {}
+        bar = tqdm(total=len(calls), desc=desc, unit="run", disable=not self.progress or not calls)
+        try:
+            if self.engine == "serial":
+                for k, args in enumerate(calls):
+                    results[k] = fn(self.ctx, *args)
+                    bar.update()
+            elif self.engine == "local":
+                from concurrent.futures import as_completed
+                from concurrent.futures.process import BrokenProcessPool
+
+                try:
+                    futures = {self.pool.submit(fn, self.ctx, *args): k for k, args in enumerate(calls)}
                     for f in as_completed(futures):
                         results[futures[f]] = f.result()
                         bar.update()
-            except BrokenProcessPool:
-                raise RtlnnError("explore: a worker process died; a script that calls explore() with engine='local' "
-                                 "must do so under `if __name__ == \"__main__\":` (workers are spawned and import "
-                                 "the script), or use engine='serial'") from None
-        elif engine == "dask":
-            results = _run_dask(jobs, workers, scheduler, bar)
-        else:
-            raise RtlnnError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
-    finally:
-        bar.close()
-    return [results[k] for k in range(len(jobs))]
+                except BrokenProcessPool:
+                    raise RtlnnError("explore: a worker process died; a script that calls explore() with "
+                                     "engine='local' must do so under `if __name__ == \"__main__\":` (workers are "
+                                     "spawned and import the script), or use engine='serial'") from None
+            else:
+                from dask.distributed import as_completed
+
+                futures = [self.client.submit(fn, self.ctx_ref, *args, pure=False) for args in calls]
+                index = {f.key: k for k, f in enumerate(futures)}
+                for f in as_completed(futures):
+                    results[index[f.key]] = f.result()
+                    bar.update()
+        finally:
+            bar.close()
+        return [results[k] for k in range(len(calls))]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
-def _run_dask(jobs, workers: int | None, scheduler: str | None, bar) -> dict[int, dict]:
+def _run_points(ctx: _Context, points, engine: str, workers: int | None, scheduler: str | None,
+                progress: bool) -> tuple[list[dict], dict]:
+    """Measure every point in three phases on one engine: (1) accuracy, latency and the design of
+    each point; (2) the *distinct* Yosys runs of all points, longest first — a layer that several
+    points share is synthesized once, and the layers of one point run in parallel; (3) each point's
+    resources from the synthesis cache, Fmax if asked.  Returns the points and synthesis figures."""
+    eng = _Engine(ctx, engine, workers, scheduler, progress)
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise RtlnnError("engine 'dask' needs Dask: `pip install \"rtlnn[dask]\"` (dask[distributed])") from None
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=max(1, workers or os.cpu_count() or 1), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-    try:
-        ctx = client.scatter(jobs[0][0], broadcast=True)
-        futures = [client.submit(evaluate_point, ctx, k, rf, p, pure=False, key=f"rtlnn-point-{k}-{os.getpid()}")
-                   for _, k, rf, p in jobs]
-        index = {f.key: k for f, (_, k, _, _) in zip(futures, jobs)}
-        results = {}
-        for f in as_completed(futures):
-            results[index[f.key]] = f.result()
-            bar.update()
-        return results
+        measured = eng.map(measure_point, [(k, rf, p) for k, (rf, p) in enumerate(points)], "explore: measure")
+        distinct, total = {}, 0
+        for result, _ in measured:
+            for key, job, family, recipe, size in point_synthesis_jobs(ctx, result):
+                total += 1
+                distinct.setdefault(key, (size, job, family, recipe))
+        runs = sorted(distinct.values(), key=lambda r: -r[0])
+        entries = eng.map(run_synthesis_job, [(job, family, recipe) for _, job, family, recipe in runs],
+                          "explore: yosys")
+        results = eng.map(finish_point, measured, "explore: finish")
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        eng.close()
+    synthesis = {"recipe": ctx.recipe if ctx.synth else None, "runs": total, "distinct_runs": len(runs),
+                 "from_cache": sum(1 for e in entries if e.get("cached")),
+                 "yosys_seconds": round(sum(e.get("seconds", 0) for e in entries if not e.get("cached")), 1)}
+    return results, synthesis
 
 
 # ----------------------------------------------------------------------------- choosing
@@ -411,6 +494,7 @@ class Exploration:
     seconds: float
     engine: str
     files: dict = field(default_factory=dict)
+    synthesis: dict = field(default_factory=dict)  # recipe, Yosys runs, distinct runs, from the cache, seconds
 
     @property
     def front(self) -> list[PointResult]:
@@ -424,7 +508,7 @@ class Exploration:
         return {"cost": "lut_equivalent + %d * dsp" % DSP_LUTS if self.cost_key == "cost" else self.cost_key,
                 "float_accuracy": self.float_accuracy, "pick": self.rule, "tolerance": self.tolerance,
                 "chosen": self.chosen.index if self.chosen else None, "seconds": round(self.seconds, 2),
-                "engine": self.engine, "cached_points": self.cached,
+                "engine": self.engine, "cached_points": self.cached, "synthesis": self.synthesis,
                 "pareto": [p.index for p in self.front], "points": [p.to_dict() for p in self.points],
                 "files": self.files}
 
@@ -461,6 +545,10 @@ class Exploration:
         _pareto_plot(self, out / "pareto.png")
         summary = (f"{len(self.points)} points, {len(self.front)} on the Pareto front, {self.cached} from the cache, "
                    f"{self.seconds:.1f} s on engine {self.engine}")
+        sy = self.synthesis
+        if sy.get("recipe"):
+            summary += (f"; Yosys ({sy['recipe']} recipe): {sy['runs']} layer runs, {sy['distinct_runs']} distinct, "
+                        f"{sy['from_cache']} of those from the cache, {sy['yosys_seconds']} s of Yosys")
         if self.chosen is not None:
             summary += (f"; chosen by {self.rule} within {self.tolerance} of "
                         f"{'float' if self.float_accuracy is not None else 'the best point'}: point {self.chosen.index} "
@@ -508,13 +596,14 @@ def explore(model, X, y=None, *, reuse=(1, 2, 4, 8), precision="8..16", config=N
             part: str | None = None, board: str | None = None, fmax: str | None = None, freq_mhz: float | None = None,
             engine: str = "local", scheduler: str | None = None, workers: int | None = None,
             rule: str = "min-cost", tolerance: float = 0.01, output_dir=None, use_cache: bool = True,
-            progress: bool = True, max_samples: int | None = 5000) -> Exploration:
+            progress: bool = True, max_samples: int | None = 5000, recipe: str = "fast") -> Exploration:
     """Sweep ``reuse`` x ``precision`` for ``model`` (a Keras model, its file, a KerasModel, or an
     untyped :class:`ModelGraph` with labels ``y``); see the module doc.
 
     ``config`` is the base config (a dict or YAML; default: fixed<16,6> everywhere) whose other
     settings every point keeps; ``fmax`` names an ECP5 board (e.g. ``ulx3s-85f``) to place and
-    route every point on.  Results, the Pareto plot, the table and the chosen config go to
+    route every point on; ``recipe`` the Yosys recipe (``fast``: a lean ABC9 script, or ``full``; see
+    :mod:`rtlnn.flows.yosys_synth`).  Results, the Pareto plot, the table and the chosen config go to
     ``output_dir`` (``explore.json``, ``explore.md``, ``pareto.png``, ``chosen.yaml``; the
     points' designs under ``points/``).
     """
@@ -529,6 +618,10 @@ def explore(model, X, y=None, *, reuse=(1, 2, 4, 8), precision="8..16", config=N
         raise RtlnnError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     if rule not in PICK_RULES:
         raise RtlnnError(f"pick rule {rule!r} is not one of {', '.join(PICK_RULES)}")
+    from .flows.yosys_synth import RECIPES
+
+    if recipe not in RECIPES:
+        raise RtlnnError(f"synthesis recipe {recipe!r} is not one of {', '.join(RECIPES)}")
     reuse = parse_reuse(reuse)
     precisions = parse_precision(precision)
     x = np.asarray(X, dtype=np.float64)
@@ -568,7 +661,8 @@ def explore(model, X, y=None, *, reuse=(1, 2, 4, 8), precision="8..16", config=N
     out = Path(output_dir) if output_dir is not None else Path("rtlnn_explore")
     ctx = _Context(graph=graph, base_config=base, x=x, labels=labels, integer_bits=integer_bits, signed=signed,
                    synth=synth, part=part, board=board, fmax_board=fmax, freq_mhz=freq_mhz,
-                   workdir=str((out / "points").resolve()), use_cache=use_cache, code_digest=_code_digest())
+                   workdir=str((out / "points").resolve()), use_cache=use_cache, code_digest=_code_digest(),
+                   recipe=recipe)
     if synth or fmax:  # fail before any work when a tool is missing
         from .flows.yowasp import find_tool
 
@@ -577,7 +671,11 @@ def explore(model, X, y=None, *, reuse=(1, 2, 4, 8), precision="8..16", config=N
             find_tool("nextpnr-ecp5")
     points = [(rf, p) for p in precisions for rf in reuse]
     start = time.monotonic()
-    raw = _run_points(ctx, points, engine, workers, scheduler, progress)
+    if not use_cache:  # this sweep's own synthesis cache: every run measured again
+        import shutil
+
+        shutil.rmtree(ctx.synth_cache, ignore_errors=True)
+    raw, synthesis = _run_points(ctx, points, engine, workers, scheduler, progress)
     seconds = time.monotonic() - start
     results = [PointResult(**r) for r in raw]
     cost_key = "cost" if synth else "multipliers"
@@ -585,6 +683,6 @@ def explore(model, X, y=None, *, reuse=(1, 2, 4, 8), precision="8..16", config=N
     for p in results:
         p.pareto = p.index in front
     chosen = pick(results, rule, tolerance, float_accuracy, cost_key)
-    ex = Exploration(results, cost_key, float_accuracy, rule, tolerance, chosen, seconds, engine)
+    ex = Exploration(results, cost_key, float_accuracy, rule, tolerance, chosen, seconds, engine, synthesis=synthesis)
     ex.write(out)
     return ex

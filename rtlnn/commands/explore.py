@@ -18,6 +18,9 @@ def register(sub) -> None:
                         "(fixed<16,6>;fixed<8,3>) (default: %(default)s)")
     p.add_argument("--config", help="base YAML config whose other settings every point keeps")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys: cost becomes the multiplier count")
+    p.add_argument("--recipe", choices=("fast", "full"), default="fast",
+                   help="Yosys recipe: fast (synth_xilinx with a lean ABC9 LUT-mapping script; DSP/FF/BRAM equal, "
+                        "LUTs close) or full (synth_xilinx as shipped) (default: %(default)s)")
     target = p.add_mutually_exclusive_group()
     target.add_argument("--part", help="FPGA part for synthesis (default xc7a35tcpg236-1)")
     target.add_argument("--board", help="a board from `rtlnn boards` (its part)")
@@ -49,10 +52,14 @@ def run(args) -> int:
                  synth=not args.no_synth, part=args.part, board=args.board, fmax=args.fmax, freq_mhz=args.freq,
                  engine=args.engine, scheduler=args.scheduler, workers=args.workers, rule=args.pick,
                  tolerance=args.tolerance, output_dir=args.output_dir, use_cache=not args.no_cache,
-                 progress=sys.stderr.isatty(), max_samples=args.max_samples)
+                 progress=sys.stderr.isatty(), max_samples=args.max_samples, recipe=args.recipe)
     print(ex.table())
     print(f"{len(ex.points)} points in {ex.seconds:.1f} s ({ex.cached} from the cache); Pareto front: "
           + ", ".join(f"#{p.index}" for p in ex.front))
+    sy = ex.synthesis
+    if sy.get("recipe"):
+        print(f"Yosys ({sy['recipe']} recipe): {sy['runs']} layer runs, {sy['distinct_runs']} distinct, "
+              f"{sy['from_cache']} of those from the cache, {sy['yosys_seconds']} s of Yosys")
     if ex.chosen is not None:
         print(f"chosen ({args.pick}, within {args.tolerance} of "
               f"{'float' if ex.float_accuracy is not None else 'the best point'}): #{ex.chosen.index} RF "

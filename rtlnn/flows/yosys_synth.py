@@ -11,9 +11,19 @@ price is that Yosys does not optimize across layer boundaries (as a tool does af
 flattening the whole network) — the same choice as an out-of-context, per-module flow.
 
 Caching: a run is keyed by the SHA-256 of its Verilog, the synthesis command, the part
-family and the Yosys build; results live in ``$RTLNN_CACHE_DIR/synth`` or
+family, the recipe and the Yosys build; results live in ``$RTLNN_CACHE_DIR/synth`` or
 ``~/.cache/rtlnn/synth``.  A report whose every run came from the cache says
-``cached: true``.
+``cached: true``.  Two designs that share a layer (the same Verilog) share its run:
+:func:`design_jobs` lists a design's runs by key, so a sweep (:mod:`rtlnn.explore`) runs
+the distinct ones of all its points once, in parallel, and then reads each point from the cache.
+
+Recipes.  ``full`` (the default) is the family's synthesis command as Yosys ships it.
+``fast`` is the same command with ABC9's LUT-mapping script cut to :data:`FAST_ABC9_SCRIPT`
+(structural hashing, sweeping, one ``&dc2`` rewrite, ``&if`` mapping with the same wire delay),
+dropping the default script's ``&scorr``/``&dch``/``&mfs`` optimizations, which take most of the
+time on multiplier-heavy layers; everything else (DSP and carry mapping, FF and BRAM
+inference) is unchanged, so DSP, BRAM and FF counts are equal and LUT counts close (figures in
+the README).  Meant for exploration, where the points are compared with each other.
 """
 
 from __future__ import annotations
@@ -36,10 +46,14 @@ from .fit import fit_advice, utilization
 from .yowasp import find_tool, run_tool
 
 __all__ = ["synthesize", "SynthesisReport", "format_synthesis", "synth_command", "cache_dir", "design_modules",
-           "RECIPE_VERSION"]
+           "RECIPE_VERSION", "RECIPES", "FAST_ABC9_SCRIPT", "synth_script", "design_jobs", "run_job"]
 
 #: Bumped whenever the synthesis recipe or the parsing changes, so old cache entries are not reused.
 RECIPE_VERSION = 1
+#: ``full``: the synthesis command as Yosys ships it; ``fast``: the same with a lean ABC9 script.
+RECIPES = ("full", "fast")
+#: ABC9's script in the ``fast`` recipe (Yosys substitutes ``{W}``, the family's wire delay).
+FAST_ABC9_SCRIPT = "+&st;&sweep;&dc2;&if,{W},-v"
 
 
 def synth_command(family: str, top: str) -> str:
@@ -47,6 +61,14 @@ def synth_command(family: str, top: str) -> str:
     if family == "ecp5":
         return f"synth_ecp5 -top {top} -noiopad"
     return f"synth_xilinx -family {family} -top {top} -flatten -noiopad -noclkbuf"
+
+
+def synth_script(family: str, top: str, recipe: str = "full") -> list[str]:
+    """The Yosys commands that synthesize ``top`` (after reading the sources) in ``recipe``."""
+    if recipe not in RECIPES:
+        raise RtlnnError(f"synthesis recipe {recipe!r} is not one of {', '.join(RECIPES)}")
+    lines = [f'scratchpad -set abc9.script "{FAST_ABC9_SCRIPT}"'] if recipe == "fast" else []
+    return lines + [synth_command(family, top)]
 
 
 def cache_dir() -> Path:
@@ -83,9 +105,11 @@ class SynthesisReport:
     seconds: float
     cached: bool
     method: str = "per-module"
+    recipe: str = "full"
 
     def to_dict(self) -> dict:
-        return {"tool": self.tool, "command": self.command, "method": self.method, "part": self.part,
+        return {"tool": self.tool, "command": self.command, "recipe": self.recipe, "method": self.method,
+                "part": self.part,
                 "board": self.board, "family": self.family, "total": self.total, "layers": self.layers,
                 "glue": self.glue, "resources": self.resources, "utilization": self.utilization, "fits": self.fits,
                 "advice": self.advice, "multipliers": self.multipliers, "seconds": round(self.seconds, 2),
@@ -152,10 +176,12 @@ def design_modules(design_dir: Path, report: dict) -> tuple[str, list[tuple[str,
     return top, layers
 
 
-def _key(job: _Job, family: str, tool_version: str) -> str:
+def _key(job: _Job, family: str, tool_version: str, recipe: str = "full") -> str:
     h = hashlib.sha256()
     for part in (f"rtlnn-synth-{RECIPE_VERSION}", tool_version, family, job.module, synth_command(family, job.module)):
         h.update(part.encode() + b"\0")
+    if recipe != "full":  # (full-recipe keys are those of the versions before recipes existed)
+        h.update("\n".join(synth_script(family, job.module, recipe)).encode() + b"\0")
     for group in (job.sources, job.blackboxes):
         for name in sorted(group):
             h.update(name.encode() + b"\0" + group[name].encode() + b"\0")
@@ -163,9 +189,15 @@ def _key(job: _Job, family: str, tool_version: str) -> str:
     return h.hexdigest()
 
 
-def _run_job(job: _Job, family: str, cache: Path | None, keep_dir: Path | None) -> dict:
+def run_job(job: _Job, family: str, recipe: str = "full", cache_root=None) -> dict:
+    """One Yosys run of :func:`design_jobs`, cached (in ``cache_root`` instead of :func:`cache_dir`
+    if given): its resource counts, ``seconds`` and ``cached``."""
+    return _run_job(job, family, Path(cache_root) if cache_root else cache_dir(), None, recipe)
+
+
+def _run_job(job: _Job, family: str, cache: Path | None, keep_dir: Path | None, recipe: str = "full") -> dict:
     tool = find_tool("yosys")
-    key = _key(job, family, tool.version)
+    key = _key(job, family, tool.version, recipe)
     entry_path = cache / f"{key}.json" if cache else None
     if entry_path and entry_path.is_file():
         try:
@@ -182,7 +214,7 @@ def _run_job(job: _Job, family: str, cache: Path | None, keep_dir: Path | None) 
         for name, text in sorted(job.sources.items()):
             (work / name).write_text(text)
             lines.append(f"read_verilog {name}")
-        lines += [synth_command(family, job.module), "tee -q -o stat.json stat -json"]
+        lines += [*synth_script(family, job.module, recipe), "tee -q -o stat.json stat -json"]
         (work / "synth.ys").write_text("\n".join(lines) + "\n")
         seconds = run_tool("yosys", ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=work, log=work / "stdout.log")
         cells = stat_cells(work / "stat.json")
@@ -215,36 +247,59 @@ def _resolve_target(report: dict, part: str | None, board) -> tuple[str, Board |
     return part, None, part_resources(part)
 
 
+def _plan(design_dir: Path, report: dict) -> tuple[str, list[_Job], _Job]:
+    """The top module, one job per layer module, and the glue job of a written design."""
+    top, modules = design_modules(design_dir, report)
+    rtl = design_dir / "rtl"
+    texts = {p.name: p.read_text() for p in rtl.glob("*.v")}
+    job_list = [_Job(name, kind, module, {f"{module}.v": texts[f"{module}.v"]}) for name, kind, module in modules]
+    glue_job = _Job("(glue)", "top", top, {f"{top}.v": texts[f"{top}.v"]},
+                    {f"{m}.v": texts[f"{m}.v"] for _, _, m in modules})
+    return top, job_list, glue_job
+
+
+def design_jobs(design_dir, *, part: str | None = None, board=None, recipe: str = "full") -> list[tuple]:
+    """``[(cache key, job, family, recipe, size)]``: the Yosys runs :func:`synthesize` makes for the
+    design (``size``: characters of Verilog synthesized, to start the long runs first).  Equal keys
+    are the same run, whichever design they come from; :func:`run_job` runs one into the cache."""
+    design_dir = Path(design_dir)
+    report = load_report(design_dir)
+    part, asked, _ = _resolve_target(report, part, board)
+    family = asked.yosys_family if asked else yosys_family(part)
+    synth_script(family, "x", recipe)  # an unknown recipe fails here
+    version = find_tool("yosys").version
+    _, job_list, glue_job = _plan(design_dir, report)
+    return [(_key(j, family, version, recipe), j, family, recipe, sum(len(t) for t in j.sources.values()))
+            for j in [*job_list, glue_job]]
+
+
 def synthesize(design_dir, *, part: str | None = None, board=None, jobs: int | None = None, use_cache: bool = True,
-               store: bool = True, keep_logs: bool = False) -> SynthesisReport:
+               store: bool = True, keep_logs: bool = False, recipe: str = "full", cache_root=None) -> SynthesisReport:
     """Synthesize the design written in ``design_dir`` for ``part`` or ``board`` (default: report.json's part).
 
     Runs Yosys once per layer module and once for the glue (``jobs`` at a time, default the
     core count), counts LUT/FF/DSP/BRAM/CARRY per layer and in total, compares them with
     the part's resources where a board file knows the part, and stores the result as the
     ``synthesis`` section of report.json (unless ``store=False``).  Yosys logs go to
-    ``design_dir/build/synth/`` when ``keep_logs``.
+    ``design_dir/build/synth/`` when ``keep_logs``.  ``recipe`` is ``full`` or ``fast`` (module doc);
+    ``cache_root`` a cache folder other than :func:`cache_dir`.
     """
     design_dir = Path(design_dir)
     report = load_report(design_dir)
     part, asked, b = _resolve_target(report, part, board)
     family = asked.yosys_family if asked else yosys_family(part)
+    synth_script(family, "x", recipe)  # an unknown recipe fails here, before any work
     find_tool("yosys")  # a missing tool fails here, once, before any work
-    top, modules = design_modules(design_dir, report)
-    rtl = design_dir / "rtl"
-    texts = {p.name: p.read_text() for p in rtl.glob("*.v")}
+    top, job_list, glue_job = _plan(design_dir, report)
     by_name = {layer["name"]: layer for layer in report["layers"]}
-    job_list = [_Job(name, kind, module, {f"{module}.v": texts[f"{module}.v"]}) for name, kind, module in modules]
-    glue_job = _Job("(glue)", "top", top, {f"{top}.v": texts[f"{top}.v"]},
-                    {f"{m}.v": texts[f"{m}.v"] for _, _, m in modules})
-    cache = cache_dir() if use_cache else None
+    cache = (Path(cache_root) if cache_root else cache_dir()) if use_cache else None
     keep = design_dir / "build" / "synth" if keep_logs else None
     start = time.monotonic()
     workers = max(1, jobs or os.cpu_count() or 1)
     # Largest files first, so the long runs start early.
     ordered = sorted([*job_list, glue_job], key=lambda j: -sum(len(t) for t in j.sources.values()))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {id(j): pool.submit(_run_job, j, family, cache, keep) for j in ordered}
+        futures = {id(j): pool.submit(_run_job, j, family, cache, keep, recipe) for j in ordered}
         results = {k: f.result() for k, f in futures.items()}
     seconds = time.monotonic() - start
 
@@ -264,10 +319,11 @@ def synthesize(design_dir, *, part: str | None = None, board=None, jobs: int | N
     advice = fit_advice(layers, glue, resources, part) if resources and not fits else None
     tool = find_tool("yosys")
     result = SynthesisReport(part=part, board=asked.name if asked else None, family=family, tool=f"yosys ({tool.version})",
-                             command=synth_command(family, "<module>"), total=total, layers=layers, glue=glue,
+                             command="; ".join(synth_script(family, "<module>", recipe)), total=total,
+                             layers=layers, glue=glue,
                              resources=resources, utilization=util, fits=fits, advice=advice,
                              multipliers=int(report.get("multipliers", 0)), seconds=seconds,
-                             cached=all(r["cached"] for r in results.values()))
+                             cached=all(r["cached"] for r in results.values()), recipe=recipe)
     if store:
         store_section(design_dir, "synthesis", result.to_dict())
     return result
