@@ -5,7 +5,9 @@ distilled into a 3,202-parameter student at 60% sparsity, 8 bits, ``io_stream`` 
 
 The teacher's logits on the training set are computed once and reused by every
 distillation epoch (``distill(cache_teacher=True)``), which is what makes a VGG16 teacher
-affordable on a 2-core machine.
+affordable on a 2-core machine.  The input quantizer is ``quantized_bits(8, 0, keep_negative=0)``:
+the 8-bit pixels ``k/256`` exactly.  ``--quick``: the same VGG16 teacher (one epoch on 128
+images) and a Conv(3)-Pool(5)-Dense(4) student.
 
     python scripts/vgg_student.py [--quick] [-o DIR]
 """
@@ -49,10 +51,24 @@ def student():
                              L.Dense(11, activation="relu"), L.Dense(4)], name="vgg_student")
 
 
+def quick_student():
+    import keras
+
+    L = keras.layers
+    return keras.Sequential([keras.Input((SIZE, SIZE, 3)), L.Conv2D(3, 3, activation="relu"), L.MaxPooling2D(5),
+                             L.Flatten(), L.Dense(4)], name="vgg_student_quick")
+
+
 def config(qmodel):
-    dense = [l.name for l in qmodel.layers if l.__class__.__name__ == "QDense"]
-    return {"Model": {"ReuseFactor": 1},
-            "LayerName": {dense[0]: {"ReuseFactor": 36}, dense[1]: {"ReuseFactor": 4}}}
+    from rtlnn.compress.app import student_config
+
+    return student_config(qmodel, [36, 4])
+
+
+def quick_config(qmodel):
+    from rtlnn.compress.app import student_config
+
+    return student_config(qmodel, [16])  # 108 x 4 products, 60% pruned; 1,024 pixel cycles per frame
 
 
 def spec():
@@ -62,7 +78,8 @@ def spec():
                    data=data, teacher=teacher, student=student, n_train=2000, n_test=300, teacher_epochs=5,
                    distill_epochs=20, qat_epochs=20, sparsity=0.6, board="zcu102", io_type="io_stream",
                    config=config, teacher_batch_size=32, teacher_learning_rate=1e-3, batch_size=64,
-                   learning_rate=3e-3, quick_n_train=128, quick_n_test=16)
+                   learning_rate=3e-3, input_integer=0, input_signed=False,
+                   quick={"n_train": 128, "n_test": 16, "student": quick_student, "config": quick_config})
 
 
 if __name__ == "__main__":

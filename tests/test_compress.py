@@ -150,13 +150,72 @@ def test_quantize_model_matches_qkeras_exactly_mlp(tmp_path, pulses, pulse_teach
     # precisions came from the quantizers, none written by hand
     prec = {l.name: l.precisions() for l in rm.graph}
     assert str(prec["input_q"]["result"]).startswith("fixed<8,3")
+    assert prec["input"]["result"] == prec["input_q"]["result"]  # the input is quantized once, by the quantizer
     assert all(str(p["weight"]).startswith("fixed<8,1") for p in prec.values() if "weight" in p)
 
 
+@pytest.mark.parametrize("quantizer, want", [
+    ("quantized_bits(8, 2, alpha=1)", "fixed<8,3,RND_CONV,SAT>"),
+    ("quantized_bits(6, 0, keep_negative=False, alpha=1)", "ufixed<6,0,RND_CONV,SAT>"),
+    ("quantized_relu(7, 1)", "fixed<8,2,RND_CONV,SAT>"),  # relu and the rounding commute: same grid, signed
+])
+def test_float_inputs_are_quantized_once_as_in_qkeras(tmp_path, quantizer, want):
+    """The input quantizer of a QAT model sets the Input type, so a float input is rounded once,
+    as QKeras rounds it: the emulator = QKeras bit for bit on float inputs — random ones, the
+    quantizer's ties, one float32 step either side of them, out of range — not only on inputs
+    already on a grid.  With the input type forced back to fixed<16,6> the same model rounds twice
+    (truncation to 10 fractional bits, then the quantizer's half-to-even) and differs just above ties."""
+    import qkeras
+
+    from rtlnn import convert_from_keras_model
+    from rtlnn.fixed import parse_type
+
+    keras.utils.set_random_seed(3)
+    x_in = keras.Input((6,), name="x")
+    h = qkeras.QActivation(quantizer, name="input_q")(x_in)
+    h = qkeras.QDense(5, kernel_quantizer="quantized_bits(8, 0, alpha=1)", bias_quantizer="quantized_bits(8, 0, alpha=1)",
+                      name="fc1")(h)
+    h = qkeras.QActivation("quantized_relu(8, 2)", name="relu1")(h)
+    out = qkeras.QDense(3, kernel_quantizer="quantized_bits(8, 0, alpha=1)",
+                        bias_quantizer="quantized_bits(8, 0, alpha=1)", name="fc2")(h)
+    model = keras.Model(x_in, out)
+    t = parse_type(want)
+    lsb = 2.0 ** -t.frac
+    rng = np.random.default_rng(0)
+    ties = (rng.integers(-40, 40, size=(300, 6)) + 0.5) * lsb
+    x = np.concatenate([rng.normal(0, 1.5, (600, 6)), ties, np.nextafter(ties.astype(np.float32), np.float32(np.inf)),
+                        np.nextafter(ties.astype(np.float32), np.float32(-np.inf)), rng.normal(0, 20, (100, 6))])
+    x = x.astype(np.float32)
+    ref = np.asarray(model(x), dtype=np.float64)
+
+    rm = convert_from_keras_model(model, output_dir=tmp_path / "once")
+    assert rm.graph["x"].result_t == t
+    np.testing.assert_array_equal(np.asarray(rm.predict(x)), ref)
+
+    twice = convert_from_keras_model(model, output_dir=tmp_path / "twice",
+                                     config={"LayerName": {"x": {"Precision": "fixed<16,6>"}}})  # the config wins
+    assert str(twice.graph["x"].result_t) == "fixed<16,6>"
+    assert not np.array_equal(np.asarray(twice.predict(x)), ref)
+
+
+def test_input_quantizer_with_another_reader_leaves_the_input_type(tmp_path):
+    """When the input also feeds a layer directly (which QKeras gives the float input), the input
+    quantizer does not narrow the Input: the default type stays."""
+    import qkeras
+
+    from rtlnn import convert_from_keras_model
+
+    x_in = keras.Input((4,), name="x")
+    a = qkeras.QActivation("quantized_bits(8, 2, alpha=1)", name="input_q")(x_in)
+    b = L.Dense(4, name="plain")(x_in)
+    model = keras.Model(x_in, L.Add(name="sum")([a, b]))
+    rm = convert_from_keras_model(model, config={"Model": {"Precision": "fixed<16,6>"}}, output_dir=tmp_path / "prj")
+    assert str(rm.graph["x"].result_t) == "fixed<16,6>"
+
+
 def test_quantize_model_cnn_matches_qkeras(tmp_path):
-    """A QConv2D student = its QKeras model, output by output.  The images are 8-bit pixels
-    k/256, exact in the input's fixed<16,6>; a float input with more fractional bits would be
-    rounded twice (by the input type, then by the input quantizer) and differ on ties."""
+    """A QConv2D student = its QKeras model, output by output, and the CNN config of the
+    applications: a max pool after a quantized_relu keeps the relu's type."""
     from rtlnn import convert_from_keras_model
 
     (x, y), (xt, _) = moth_trap_images(400, 1, 12), moth_trap_images(200, 2, 12)
@@ -167,10 +226,44 @@ def test_quantize_model_cnn_matches_qkeras(tmp_path):
     q = C.quantize_model(s, bits=8)
     assert [l.__class__.__name__ for l in q.layers if l.__class__.__name__.startswith("Q")].count("QConv2D") == 2
     C.train_classifier(q, (x, y), epochs=1, batch_size=32)
-    rm = convert_from_keras_model(q, output_dir=tmp_path / "prj")
+    from rtlnn.compress.app import student_config
+
+    cfg = student_config(q, [1])
+    pool = [l.name for l in q.layers if l.__class__.__name__ == "MaxPooling2D"]
+    assert cfg["LayerName"][pool[0]] == {"Precision": "ufixed<8,2,RND_CONV,SAT>"}
+    rm = convert_from_keras_model(q, config=cfg, output_dir=tmp_path / "prj")
+    assert str(rm.graph[pool[0]].result_t) == "ufixed<8,2,RND_CONV,SAT>"
     agree = C.qkeras_agreement(q, rm, xt)
     assert agree["argmax_agreement"] == 1.0
     assert agree["exact_fraction"] == 1.0
+
+
+def test_quantize_model_unsigned_pixels_and_quick_spec():
+    """An unsigned input quantizer holds 8-bit pixels k/256 exactly; the applications' --quick spec."""
+    import os
+    import sys
+
+    from rtlnn.compress.app import quick_spec
+    from rtlnn.compress.qat import layer_quantizer
+
+    q = C.quantize_model(keras.Sequential([keras.Input((4,)), L.Dense(3)]), bits=8, input_integer=0, input_signed=False)
+    t = layer_quantizer(q.get_layer("input_q")).fixed_type()
+    assert str(t) == "ufixed<8,0,RND_CONV,SAT>"
+    pixels = np.arange(256) / 256
+    assert np.array_equal(t.round_trip(pixels), pixels)
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
+    try:
+        import moth_cnn
+    finally:
+        sys.path.pop(0)
+    full = moth_cnn.spec()
+    quick = quick_spec(full)
+    assert (quick.teacher_epochs, quick.distill_epochs, quick.qat_epochs) == (1, 1, 1)
+    assert quick.n_train < full.n_train and quick.student is moth_cnn.quick_student and quick.quick == {}
+    assert quick.sparsity == full.sparsity and quick.board == full.board and quick.io_type == "io_stream"
+    with pytest.raises(ValueError, match="epochs_typo"):
+        quick_spec(type(full)(**{**full.__dict__, "quick": {"epochs_typo": 1}}))
 
 
 def test_quantize_model_refuses_what_it_cannot_quantize():

@@ -19,6 +19,9 @@ def register(sub) -> None:
     p.add_argument("--integer", type=int, default=0, help="integer bits of the weight quantizers (default 0)")
     p.add_argument("--relu-integer", type=int, default=2, help="integer bits of quantized_relu (default 2)")
     p.add_argument("--input-integer", type=int, default=2, help="integer bits of the input quantizer (default 2)")
+    p.add_argument("--input-unsigned", action="store_true",
+                   help="an unsigned input quantizer (inputs in [0, 2**input-integer): pixels k/256 with "
+                        "--input-integer 0 are exact at --bits 8)")
     p.add_argument("--distill-epochs", type=int, default=10)
     p.add_argument("--qat-epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
@@ -64,7 +67,8 @@ def run(args) -> int:
     student = keras.models.load_model(args.student, compile=False)
     res = compress(teacher, student, train, test, temperature=args.temperature, alpha=args.alpha,
                    sparsity=args.sparsity, bits=args.bits, integer=args.integer, relu_integer=args.relu_integer,
-                   input_integer=args.input_integer, distill_epochs=args.distill_epochs, qat_epochs=args.qat_epochs,
+                   input_integer=args.input_integer, input_signed=not args.input_unsigned,
+                   distill_epochs=args.distill_epochs, qat_epochs=args.qat_epochs,
                    batch_size=args.batch_size, learning_rate=args.learning_rate)
     res.qmodel.save(out / "student_qat.keras")
     result = compression_summary(model_stats(teacher, *test), res.stats)

@@ -7,8 +7,10 @@ into its QKeras twin with the same weights, ready to fine-tune:
 ==========================  =====================================================================
 float layer                 QKeras layer
 ==========================  =====================================================================
-(model input)               ``QActivation(quantized_bits(input_bits, input_integer))`` right after
-                            the input, so the input precision comes from the model too
+(model input)               ``QActivation(quantized_bits(input_bits, input_integer,
+                            keep_negative=input_signed))`` right after the input: the input
+                            precision comes from the model too, and rtlnn makes it the Input's
+                            type, so a float input is rounded once, as QKeras rounds it
 ``Dense``                   ``QDense(kernel_quantizer=quantized_bits(bits, integer, alpha=1),
                             bias_quantizer=quantized_bits(bits, integer, alpha=1))``
 ``Conv1D`` / ``Conv2D``     ``QConv1D`` / ``QConv2D`` with the same quantizers
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 from ..ir import RtlnnError
 
-__all__ = ["quantize_model", "QUANTIZED_CLASSES"]
+__all__ = ["quantize_model", "layer_quantizer", "QUANTIZED_CLASSES"]
 
 _PASS = ("Flatten", "Reshape", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
          "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
@@ -41,13 +43,15 @@ def _q(bits: int, integer: int) -> str:
 
 
 def quantize_model(model, bits: int = 8, integer: int = 0, *, relu_bits: int | None = None, relu_integer: int = 2,
-                   input_bits: int | None = None, input_integer: int = 2, name: str | None = None):
+                   input_bits: int | None = None, input_integer: int = 2, input_signed: bool = True,
+                   name: str | None = None):
     """The QKeras twin of the float chain ``model`` (weights copied), quantized at ``bits``.
 
     ``integer``: integer bits of the weight/bias quantizers (besides the sign): weights in
     ``[-2**integer, 2**integer)``.  ``relu_bits`` / ``relu_integer``: the activations'
     ``quantized_relu`` (default ``bits``); ``input_bits`` / ``input_integer``: the input's
-    ``quantized_bits`` (default ``bits``)."""
+    ``quantized_bits`` (default ``bits``); ``input_signed=False``: an unsigned input in
+    ``[0, 2**input_integer)`` (8-bit pixels ``k/256``: ``input_bits=8, input_integer=0``, exact)."""
     import keras
     import qkeras
 
@@ -55,11 +59,14 @@ def quantize_model(model, bits: int = 8, integer: int = 0, *, relu_bits: int | N
         raise RtlnnError(f"quantize_model: bits={bits}; use at least 2 (binary/ternary: build the QKeras model by hand)")
     if integer < 0 or integer >= bits:
         raise RtlnnError(f"quantize_model: integer={integer} must be in [0, bits={bits})")
+    if input_bits is not None and input_bits < 2:
+        raise RtlnnError(f"quantize_model: input_bits={input_bits}; use at least 2")
     relu_bits = relu_bits or bits
     input_bits = input_bits or bits
     layers = [l for l in model.layers if l.__class__.__name__ != "InputLayer"]
     x_in = keras.Input(model.input_shape[1:], name="input")
-    x = qkeras.QActivation(f"quantized_bits({input_bits}, {input_integer}, alpha=1)", name="input_q")(x_in)
+    x = qkeras.QActivation(f"quantized_bits({input_bits}, {input_integer}, keep_negative={int(input_signed)}, alpha=1)",
+                           name="input_q")(x_in)
     copies = []
     for layer in layers:
         cls = layer.__class__.__name__
@@ -102,3 +109,15 @@ def quantize_model(model, bits: int = 8, integer: int = 0, *, relu_bits: int | N
     for qlayer, layer in copies:
         qlayer.set_weights(layer.get_weights())
     return qmodel
+
+
+def layer_quantizer(layer, key: str = "activation"):
+    """The rtlnn :class:`~rtlnn.frontends.qkeras.Quantizer` of a QKeras layer's ``key`` (``activation``,
+    ``kernel_quantizer``, ...), or None.  An in-memory QActivation's config holds the quantizer
+    object itself: it is read through its own config, as a saved model would store it."""
+    from ..frontends.qkeras import parse_quantizer
+
+    q = layer.get_config().get(key)
+    if q is not None and not isinstance(q, (str, dict)):
+        q = {"class_name": q.__class__.__name__, "config": q.get_config()}
+    return parse_quantizer(q, f"layer {layer.name!r}, {key}")

@@ -52,7 +52,7 @@ class CompressResult:
 
 def compress(teacher, student, train, test, *, temperature: float = 4.0, alpha: float = 0.1, sparsity: float = 0.2,
              bits: int = 8, integer: int = 0, relu_integer: int = 2, input_bits: int | None = None,
-             input_integer: int = 2, distill_epochs: int = 10, qat_epochs: int = 10, batch_size: int = 256,
+             input_integer: int = 2, input_signed: bool = True, distill_epochs: int = 10, qat_epochs: int = 10, batch_size: int = 256,
              learning_rate: float = 3e-3, qat_learning_rate: float | None = None, verbose: int = 0) -> CompressResult:
     """Distill ``student`` from ``teacher`` on ``train = (x, y)``, then QAT at ``bits`` with pruning
     to ``sparsity``; ``test = (x, y)`` scores the results."""
@@ -68,7 +68,7 @@ def compress(teacher, student, train, test, *, temperature: float = 4.0, alpha: 
     t1 = time.monotonic()
     float_acc = accuracy(student, *test)
     qmodel = quantize_model(student, bits, integer, relu_integer=relu_integer, input_bits=input_bits,
-                            input_integer=input_integer)
+                            input_integer=input_integer, input_signed=input_signed)
     steps = qat_epochs * -(-len(train[0]) // batch_size)
     cb = pruning_callback(sparsity, steps, target_model=qmodel) if sparsity > 0 else None
     distill(teacher, qmodel, train, temperature, alpha, epochs=qat_epochs, batch_size=batch_size,
@@ -115,7 +115,8 @@ def to_hardware(qmodel, x_test, y_test, output_dir, *, board: str, io_type: str 
         sim = rm.simulate(x_test)
         out["simulation"] = {"vectors": int(len(x_test)), "mismatches": int(sim.mismatches), "passed": bool(sim.passed),
                              "latency_cycles": sim.latency_cycles, "ii": sim.ii,
-                             "seconds": round(time.monotonic() - t1, 1)}
+                             "seconds": round(time.monotonic() - t1, 1), "build_seconds": sim.details.get("build_seconds"),
+                             "build_cached": sim.details.get("build_cached")}
     if synthesize:
         t2 = time.monotonic()
         syn = rm.synthesize(board=b.name).to_dict()

@@ -28,6 +28,10 @@ The mapping, QKeras -> rtlnn (``m = bits - keep_negative`` value bits):
                                                     table: not bit-exact with TensorFlow's tanh)
 ==================================================  ====================================================
 
+A ``QActivation`` that is the model input's only reader (a QAT model's input quantizer) also
+sets the Input's type (:func:`input_type_for`), so a float input is rounded once, as QKeras
+rounds it, rather than to the default input type first and then to the quantizer's grid.
+
 ``alpha``: ``None`` or ``1`` is exact; a power of two scales the type exactly; ``'auto'``
 per-channel scales are computed from the kernel as QKeras does, and the scaled weights are
 then held with :data:`AUTO_SCALE_EXTRA_BITS` more fractional bits than the quantizer's own, so
@@ -48,7 +52,8 @@ from ..arith import exact_type
 from ..fixed import FixedType, Overflow, Rounding
 from ..ir import RtlnnError
 
-__all__ = ["Quantizer", "parse_quantizer", "quantized_values_type", "AUTO_SCALE_EXTRA_BITS", "QKERAS_LAYERS"]
+__all__ = ["Quantizer", "parse_quantizer", "quantized_values_type", "input_type_for", "AUTO_SCALE_EXTRA_BITS",
+           "QKERAS_LAYERS"]
 
 #: Fractional bits added to a quantizer's own type to hold weights scaled by alpha='auto'.
 AUTO_SCALE_EXTRA_BITS = 8
@@ -372,12 +377,43 @@ def qdense(conv, spec, plain_class: str = "Dense") -> None:
     conv.alias[spec.name] = _activation_layer(conv, spec, spec.name, act_q, name, act_plain)
 
 
+def input_type_for(q: "Quantizer") -> "FixedType | None":
+    """The Input type that makes a float input quantized once, by ``q`` alone: ``q``'s own type
+    for a linear quantizer (``quantized_bits``, hard ``quantized_tanh``); for ``quantized_relu``
+    the signed type on the same grid with the same maximum (a round-to-nearest with saturation
+    commutes with relu, so the following relu + cast is then exact).  None when ``q`` is no cast."""
+    t = q.fixed_type()
+    if t is None or not q.is_cast or q.function not in ("linear", "relu"):
+        return None
+    if q.function == "relu" and not t.signed:
+        return FixedType(t.width + 1, t.integer + 1, True, t.rounding, t.overflow)
+    return t
+
+
+def _quantize_input_once(conv, spec, src: str, q: "Quantizer | None") -> None:
+    """A QActivation right after a model input (the input quantizer of a QAT model): give the
+    Input the quantizer's type (:func:`input_type_for`), so a float input is rounded once, as
+    QKeras rounds it — not first to the default input type (``fixed<16,6>``, truncating) and
+    then to the quantizer's grid, which differs on and near the quantizer's ties.  Only when
+    the QActivation is the input's one reader: any other reader sees the float input in QKeras.
+    The config (LayerName / LayerType of the input) still wins over this."""
+    inp = conv.graph[src]
+    if q is None or not isinstance(inp, ir.Input) or inp.quantizer_t or spec.inbound != [src]:
+        return
+    if sum(src in other.inbound for other in conv.km.layers) != 1:
+        return
+    t = input_type_for(q)
+    if t is not None:
+        inp.quantizer_t = {"result": t}
+
+
 def qactivation(conv, spec) -> None:
     """QKeras ``QActivation``: a quantizer (or a plain Keras activation) on its input."""
     src = conv.source(spec)
     act_q, act_plain = _keras_activation(spec.config.get("activation"))
     q = parse_quantizer(act_q, f"{conv.where(spec)}, activation") if act_q is not None else None
     out = _activation_layer(conv, spec, src, q, spec.name, act_plain)
+    _quantize_input_once(conv, spec, src, q)
     if out == src:  # a linear QActivation computes nothing
         conv.alias[spec.name] = src
     else:
