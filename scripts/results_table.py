@@ -1,11 +1,13 @@
 #!/usr/bin/env python
 """The compression results table (docs/compression_results.md + .json) from the applications' runs.
 
-    python scripts/results_table.py [--run] [--quick] [--build DIR] [-o docs/compression_results]
+    python scripts/results_table.py [--run] [--quick] [--build DIR] [-o docs/compression_results] [--readme README.md]
 
 Reads ``DIR/<app>/results.json`` for pulse_mlp, moth_cnn and vgg_student (default
 ``build/compress``, where the application scripts write); ``--run`` runs the applications
-first (each one end to end), ``--quick`` their quick modes.
+first (each one end to end, one after the other), ``--quick`` their quick modes.  Writes the
+table as Markdown and JSON, and the README's results section between its markers (the full
+runs of all three applications only: a quick or partial table never goes into the README).
 """
 
 import argparse
@@ -23,6 +25,8 @@ def main(argv=None) -> int:
     p.add_argument("--build", default="build/compress", help="folder holding <app>/results.json")
     p.add_argument("--apps", nargs="*", default=list(APPS), choices=APPS)
     p.add_argument("-o", "--output", default="docs/compression_results", help="output path without suffix")
+    p.add_argument("--readme", default=str(Path(__file__).resolve().parent.parent / "README.md"),
+                   help="README whose compression section to rewrite (default: the repository's); '' for none")
     args = p.parse_args(argv)
     here = Path(__file__).resolve().parent
     build = Path(args.build)
@@ -47,6 +51,14 @@ def main(argv=None) -> int:
             for app in args.apps]
     rows = write_table(files, args.output, command=command, runs=runs)
     print(Path(args.output).with_suffix(".md").read_text())
+    if args.readme and not args.quick and list(args.apps) == list(APPS):
+        from rtlnn.compress.table import readme_block, update_readme
+
+        details = Path(args.output).with_suffix(".md").as_posix()
+        if update_readme(args.readme, readme_block(rows, command, details)):
+            print(f"results_table: wrote the compression section of {args.readme}")
+        else:
+            print(f"results_table: {args.readme} has no compression-table markers; left as it is", file=sys.stderr)
     return 0 if rows else 1
 
 

@@ -17,7 +17,8 @@ pytest.importorskip("qkeras")
 
 from rtlnn import compress as C  # noqa: E402
 from rtlnn import convert_from_keras_model  # noqa: E402
-from rtlnn.compress.table import format_markdown, table_rows, write_table  # noqa: E402
+from rtlnn.compress.table import (README_BEGIN, README_END, format_markdown, readme_block, table_rows,  # noqa: E402
+                                  update_readme, write_table)
 from rtlnn.datasets import detector_pulses  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +66,7 @@ def _fake_result(title, quick=False):
                          "qkeras": {"argmax_agreement": 1.0, "exact_fraction": 1.0},
                          "simulation": {"latency_cycles": 5, "ii": 1, "mismatches": 0, "vectors": 100},
                          "synthesis": {"utilization": {"bram": 0.0, "dsp": 0.0, "ff": 3.9, "lut": 30.34}}},
-            "seconds": {"total": 10}}
+            "machine": {"cpus": 2, "load_average_start": 3.5, "load_average_end": 6.25}, "seconds": {"total": 10}}
 
 
 def test_results_table(tmp_path):
@@ -85,6 +86,20 @@ def test_results_table(tmp_path):
     data = json.loads((tmp_path / "docs" / "table.json").read_text())
     assert data["rows"] == rows
     assert "(quick)" in format_markdown(table_rows([_fake_result("X", quick=True)]))
+    assert "run time 10 s (load average 3.5 at the start, 6.2 at the end, 2 cores)" in md
+
+    # the README section is written between its markers, and only there
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\nbefore\n{README_BEGIN}\nold table\n{README_END}\nafter\n")
+    block = readme_block(rows, "python scripts/results_table.py")
+    assert update_readme(readme, block)
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("# x\nbefore\n") and text.endswith(f"{README_END}\nafter\n")
+    assert "| 1D-MLP | 16,348 | 99.00 | 536 | 30.5× |" in text and "1D-MLP 0 mismatches in 100" in text
+    assert "Gap to the teacher, in points: 1D-MLP 2.00, 2D-CNN 2.00" in text
+    assert update_readme(readme, block) and readme.read_text() == text  # idempotent
+    (tmp_path / "plain.md").write_text("no markers\n")
+    assert not update_readme(tmp_path / "plain.md", block) and (tmp_path / "plain.md").read_text() == "no markers\n"
 
 
 @pytest.mark.slow

@@ -105,6 +105,7 @@ def run_app(spec: AppSpec, output_dir, quick: bool = False, log=print) -> dict:
         spec = quick_spec(spec)
     keras.utils.set_random_seed(spec.seed)
     t_all = time.monotonic()
+    load_start = _loadavg()
     (xtr, ytr), (xte, yte) = spec.data(spec.n_train, spec.n_test)
     log(f"[{spec.key}] data: {len(xtr)} train, {len(xte)} test, input {xtr.shape[1:]}")
 
@@ -161,6 +162,7 @@ def run_app(spec: AppSpec, output_dir, quick: bool = False, log=print) -> dict:
                                                    "relu_integer", "input_integer", "input_signed", "teacher_epochs",
                                                    "distill_epochs", "qat_epochs", "batch_size", "learning_rate")},
         "hardware": hw, "config": cfg, "notes": spec.notes,
+        "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": _loadavg()},
         "seconds": {**seconds, **res.seconds, "convert": hw.get("seconds_convert"), "simulate": sim.get("seconds"),
                     "verilator_build": sim.get("build_seconds"), "synthesize": syn.get("seconds"),
                     "total": round(time.monotonic() - t_all, 1)},
@@ -169,6 +171,14 @@ def run_app(spec: AppSpec, output_dir, quick: bool = False, log=print) -> dict:
     (out / "summary.txt").write_text(str(res.stats) + "\n")
     log(f"[{spec.key}] done in {results['seconds']['total']:.0f} s: {out / 'results.json'}")
     return results
+
+
+def _loadavg():
+    """The 1-minute load average (None where the OS has none): run times mean little without it."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def _json(o):

@@ -13,7 +13,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-__all__ = ["table_rows", "format_markdown", "write_table"]
+__all__ = ["table_rows", "format_markdown", "write_table", "readme_block", "update_readme", "README_BEGIN",
+           "README_END"]
+
+#: The README section between these markers is written by :func:`update_readme`, never by hand.
+README_BEGIN = "<!-- compression-table: begin (written by scripts/results_table.py) -->"
+README_END = "<!-- compression-table: end -->"
 
 
 def _pct(x):
@@ -45,15 +50,28 @@ def table_rows(results: list[dict]) -> list[dict]:
             "qkeras_argmax_agreement": _pct(hw.get("qkeras", {}).get("argmax_agreement")),
             "qkeras_exact_outputs": _pct(hw.get("qkeras", {}).get("exact_fraction")),
             "n_test": r["data"]["n_test"], "seconds": r.get("seconds", {}).get("total"),
+            "load_average": _load(r.get("machine") or {}),
         })
     return rows
+
+
+def _load(machine: dict):
+    """``[start, end]`` 1-minute load averages of the run, or None."""
+    a, b = machine.get("load_average_start"), machine.get("load_average_end")
+    return None if a is None or b is None else [a, b]
+
+
+def _run_time(r) -> str:
+    load = r.get("load_average")
+    return _f(r["seconds"], "{:.0f} s") + (f" (load average {load[0]:.1f} at the start, {load[1]:.1f} at the end, "
+                                            f"2 cores)" if load else "")
 
 
 def _f(v, spec="{}"):
     return "—" if v is None else spec.format(v)
 
 
-def format_markdown(rows: list[dict], command: str | None = None, runs=()) -> str:
+def _table(rows: list[dict]) -> list[str]:
     head = ("| App | Teacher P | Teacher OA % | Student P | CR | NL | Student OA % | Bits | SP % | FPGA part | "
             "BRAM % | DSP % | FF % | LUT % | Latency (cc) |")
     lines = [head, "|" + "|".join(["---"] * 15) + "|"]
@@ -64,6 +82,11 @@ def format_markdown(rows: list[dict], command: str | None = None, runs=()) -> st
             f"| {_f(r['student_accuracy'], '{:.2f}')} | {r['bits']} | {_f(r['sparsity'], '{:.1f}')} | {r['part']} "
             f"| {_f(r['bram_pct'], '{:.2f}')} | {_f(r['dsp_pct'], '{:.2f}')} | {_f(r['ff_pct'], '{:.2f}')} "
             f"| {_f(r['lut_pct'], '{:.2f}')} | {_f(r['latency_cycles'])} |")
+    return lines
+
+
+def format_markdown(rows: list[dict], command: str | None = None, runs=()) -> str:
+    lines = _table(rows)
     notes = ["", "Per application (all figures from the same run):", ""]
     for r in rows:
         notes.append(
@@ -74,7 +97,7 @@ def format_markdown(rows: list[dict], command: str | None = None, runs=()) -> st
             f"outputs {_f(r['qkeras_exact_outputs'], '{:.2f}')}%; QKeras accuracy "
             f"{_f(r['student_accuracy_qkeras'], '{:.2f}')}%; float student distilled "
             f"{_f(r['student_accuracy_distilled_float'], '{:.2f}')}% vs trained without teacher "
-            f"{_f(r['student_accuracy_no_teacher_float'], '{:.2f}')}%; run time {_f(r['seconds'], '{:.0f}')} s.")
+            f"{_f(r['student_accuracy_no_teacher_float'], '{:.2f}')}%; run time {_run_time(r)}.")
     legend = ["", "P: parameters (pruned zeros included); OA: overall test accuracy (student: the hardware's, "
               "bit-exact emulator = RTL); CR: teacher P / student P; NL: layers with weights; SP: zero fraction "
               "of the student's kernels; BRAM/DSP/FF/LUT: % of the part, Yosys `synth_xilinx` per layer "
@@ -96,3 +119,31 @@ def write_table(result_files, out_stem, command: str | None = None, runs=()) -> 
     title = "# Compression results: teacher → distilled, quantized, pruned student → FPGA\n\n"
     stem.with_suffix(".md").write_text(title + format_markdown(rows, command, runs))
     return rows
+
+
+def readme_block(rows: list[dict], command: str, details: str = "docs/compression_results.md") -> str:
+    """The README's results section: the table and the figures a reader checks first, all from the runs."""
+    gaps = ", ".join(f"{r['app']} {_f(r['accuracy_gap'], '{:.2f}')}" for r in rows)
+    mism = "; ".join(f"{r['app']} {r['rtl_mismatches']} mismatches in {r['rtl_vectors']}" for r in rows)
+    dist = "; ".join(f"{r['app']} {_f(r['student_accuracy_distilled_float'], '{:.2f}')}% vs "
+                     f"{_f(r['student_accuracy_no_teacher_float'], '{:.2f}')}%" for r in rows)
+    times = "; ".join(f"{r['app']} {_run_time(r)}" for r in rows)
+    text = [*_table(rows), "",
+            f"Student OA is the hardware's: the bit-exact emulator, which the RTL simulation matched on every test "
+            f"input ({mism}). Gap to the teacher, in points: {gaps}. Float student distilled vs the "
+            f"same student trained without a teacher: {dist}. Run times: {times}.",
+            "", f"Produced by `{command}`; details: [{details}]({details})."]
+    return "\n".join(text)
+
+
+def update_readme(path, block: str) -> bool:
+    """Replace the text between :data:`README_BEGIN` and :data:`README_END` in ``path`` with ``block``;
+    False (and nothing written) when the markers are not there."""
+    path = Path(path)
+    text = path.read_text()
+    if README_BEGIN not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    path.write_text(f"{head}{README_BEGIN}\n{block}\n{README_END}{tail}")
+    return True
