@@ -65,7 +65,8 @@ def _fake_result(title, quick=False):
             "hardware": {"part": "xc7a35ticsg324-1L", "board": "arty-a7-35", "io_type": "io_parallel",
                          "qkeras": {"argmax_agreement": 1.0, "exact_fraction": 1.0},
                          "simulation": {"latency_cycles": 5, "ii": 1, "mismatches": 0, "vectors": 100},
-                         "synthesis": {"utilization": {"bram": 0.0, "dsp": 0.0, "ff": 3.9, "lut": 30.34}}},
+                         "synthesis": {"utilization": {"bram": 0.0, "dsp": 0.0, "ff": 3.9, "lut": 30.34},
+                                       "runs": 7, "runs_from_cache": 5}},
             "machine": {"cpus": 2, "load_average_start": 3.5, "load_average_end": 6.25}, "seconds": {"total": 10}}
 
 
@@ -86,7 +87,8 @@ def test_results_table(tmp_path):
     data = json.loads((tmp_path / "docs" / "table.json").read_text())
     assert data["rows"] == rows
     assert "(quick)" in format_markdown(table_rows([_fake_result("X", quick=True)]))
-    assert "run time 10 s (load average 3.5 at the start, 6.2 at the end, 2 cores)" in md
+    assert "run time 10 s (load average 3.5 at the start, 6.2 at the end, 2 cores), 5 of 7 Yosys runs from the " \
+           "cache" in md
 
     # the README section is written between its markers, and only there
     readme = tmp_path / "README.md"

@@ -50,6 +50,8 @@ def table_rows(results: list[dict]) -> list[dict]:
             "qkeras_argmax_agreement": _pct(hw.get("qkeras", {}).get("argmax_agreement")),
             "qkeras_exact_outputs": _pct(hw.get("qkeras", {}).get("exact_fraction")),
             "n_test": r["data"]["n_test"], "seconds": r.get("seconds", {}).get("total"),
+            "synthesis_runs": (hw.get("synthesis") or {}).get("runs"),
+            "synthesis_runs_from_cache": (hw.get("synthesis") or {}).get("runs_from_cache"),
             "load_average": _load(r.get("machine") or {}),
         })
     return rows
@@ -63,8 +65,11 @@ def _load(machine: dict):
 
 def _run_time(r) -> str:
     load = r.get("load_average")
-    return _f(r["seconds"], "{:.0f} s") + (f" (load average {load[0]:.1f} at the start, {load[1]:.1f} at the end, "
-                                            f"2 cores)" if load else "")
+    cached = r.get("synthesis_runs_from_cache")
+    return (_f(r["seconds"], "{:.0f} s")
+            + (f" (load average {load[0]:.1f} at the start, {load[1]:.1f} at the end, 2 cores)" if load else "")
+            + (f", {cached} of {r['synthesis_runs']} Yosys runs from the cache of an earlier run of the same Verilog"
+               if cached else ""))
 
 
 def _f(v, spec="{}"):

@@ -121,5 +121,7 @@ def to_hardware(qmodel, x_test, y_test, output_dir, *, board: str, io_type: str 
         t2 = time.monotonic()
         syn = rm.synthesize(board=b.name).to_dict()
         out["synthesis"] = {"part": syn["part"], "total": syn["total"], "utilization": syn["utilization"],
-                            "fits": syn["fits"], "tool": syn["tool"], "seconds": round(time.monotonic() - t2, 1)}
+                            "fits": syn["fits"], "tool": syn["tool"], "seconds": round(time.monotonic() - t2, 1),
+                            "runs": len(syn["layers"]) + 1,  # one Yosys run per module and one for the glue
+                            "runs_from_cache": sum(bool(e.get("cached")) for e in [*syn["layers"], syn["glue"]])}
     return out
