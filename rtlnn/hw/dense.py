@@ -8,9 +8,16 @@ Zero weights cost nothing.
 Schedule.  The P nonzero products are sorted by (output j, input i); product p runs on
 multiplier ``p // RF`` in phase ``p % RF``, so each multiplier walks a short run of
 products, mostly of one output.  Phase 0 is the cycle ``in_valid`` is high and takes its
-operands straight from ``in_data`` (which is also captured in ``x_reg`` for phases
-1..RF-1, so the caller may change ``in_data`` afterwards); the weight operand is a mux of
-constants selected by the phase.  Products are registered, then cast to ``accum_t``.
+operands straight from ``in_data``; the weight operand is a mux of constants selected by
+the phase.  Products are registered, then cast to ``accum_t``.
+
+Input operands (RF > 1).  ``in_data`` is loaded into a rotating register ``x_rot`` (so the
+caller may change ``in_data`` afterwards) that turns by one element every cycle: in cycle
+``c >= 1`` after ``in_valid`` its element ``k`` holds ``x[(k + c) mod n_in]``.  A product of
+input ``i`` needed in cycle ``c`` reads tap ``(i - c) mod n_in`` — the same tap for a whole run
+of consecutive inputs, which is what a multiplier walks (products sorted by output, then
+input).  So instead of an RF-to-1 mux per multiplier operand there is one wire per run (a
+zero weight skipped starts a new one): a mux of a few taps.
 
 Multiplier registers (``multiplier_registers``, config ``Pipeline.MultiplierRegisters``):
 1 (the default) registers each product as above; 2 also registers both operands in front
@@ -219,14 +226,48 @@ class Dense(wiring.Component):
         m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
         return pc
 
+    def _x_rotation(self, m):
+        """``x_rot`` (see the module doc): ``in_valid`` loads ``in_data`` turned by one element,
+        every other cycle it turns by one more."""
+        w = self.in_t.width
+        x_rot = Signal(self.n_in * w, name="x_rot", reset_less=True)
+        with m.If(self.in_valid):
+            m.d.sync += x_rot.eq(Cat(self.in_data[w:], self.in_data[:w]))
+        with m.Else():
+            m.d.sync += x_rot.eq(Cat(x_rot[w:], x_rot[:w]))
+        return x_rot
+
+    def _x_operand(self, m, mlt: int, phase, lag: int, x_rot):
+        """Multiplier ``mlt``'s input operand for the product of phase ``t``, read in cycle
+        ``t + lag`` after ``in_valid`` (``in_data`` in cycle 0, then a tap of ``x_rot``), as a
+        mux over ``phase`` of the distinct taps (the last one the default: no constant leg)."""
+        n = self.n_in
+        taps: dict = {}  # (from in_data, element) -> phases
+        for t in range(self.reuse_factor):
+            p = self.schedule.product(mlt, t)
+            if p is not None:
+                c = t + lag
+                taps.setdefault((True, p[1]) if c == 0 else (False, (p[1] - c) % n), []).append(t)
+        a = Signal(shape_of(self.in_t), name=f"mul_{mlt}_x")
+        legs = [(ts, self._element(self.in_data if first else x_rot, k)) for (first, k), ts in taps.items()]
+        if len(legs) == 1:
+            m.d.comb += a.eq(legs[0][1])
+        else:
+            with m.Switch(phase):
+                for ts, value in legs[:-1]:
+                    with m.Case(*ts):
+                        m.d.comb += a.eq(value)
+                with m.Default():
+                    m.d.comb += a.eq(legs[-1][1])
+        return a
+
     def _multipliers(self, m):
         """The multipliers and their products cast to ``accum_t``: returns ``(products,
         phase)`` where ``phase`` (None at RF 1) is the phase whose product ``products`` hold
         (it selects the accumulator updates).  Subclasses change where the operands come
         from (:mod:`rtlnn.hw.dense_resource`)."""
         rf, sch = self.reuse_factor, self.schedule
-        in_w = self.in_t.width
-        x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
+        w_shape = shape_of(self.weight_t)
         element = self._element
         phase_k = None
 
@@ -238,9 +279,7 @@ class Dense(wiring.Component):
                 r = Signal(range(rf), name="phase_d" + "d" * n, reset_less=True)
                 m.d.sync += r.eq(phase_k)
                 phase_k = r
-            x_reg = Signal(self.n_in * in_w, name="x_reg", reset_less=True)
-            with m.If(self.in_valid):
-                m.d.sync += x_reg.eq(self.in_data)
+            x_rot = self._x_rotation(m)
 
         prods = []
         for mlt in range(sch.n_multipliers):
@@ -248,17 +287,15 @@ class Dense(wiring.Component):
                 j, i, w = sch.product(mlt, 0)
                 a, b = element(self.in_data, i), Const(w, w_shape)
             else:
-                a = Signal(x_shape, name=f"mul_{mlt}_x")
+                a = self._x_operand(m, mlt, phase, 0, x_rot)
                 b = Signal(w_shape, name=f"mul_{mlt}_w")
-                with m.Switch(phase):
-                    for t in range(rf):
-                        p = sch.product(mlt, t)
-                        if p is None:
-                            continue
-                        j, i, w = p
+                weights = [(t, p[2]) for t in range(rf) if (p := sch.product(mlt, t)) is not None]
+                with m.Switch(phase):  # the weights: constants by phase (the last one the default)
+                    for t, w in weights[:-1]:
                         with m.Case(t):
-                            m.d.comb += [a.eq(element(self.in_data if t == 0 else x_reg, i)),
-                                         b.eq(Const(w, w_shape))]
+                            m.d.comb += b.eq(Const(w, w_shape))
+                    with m.Default():
+                        m.d.comb += b.eq(Const(weights[-1][1], w_shape))
             prods.append(self._multiply(m, mlt, a, b))
         return prods, phase_k
 

@@ -12,10 +12,11 @@ implements — and carries ``rom_style`` (``"block"`` for RF >= 2; a one-word me
 set of constants and is left to the fabric as ``"distributed"``), which Yosys and Vivado
 both honour.
 
-Timing.  The cycle ``in_valid`` is high (phase 0) the input is captured in ``x_reg`` and
-the memory is addressed with phase 0; the weights of phase ``t`` come out of the memory
-one cycle after their address, and both operands are then read from registers (the
-input operand through a constant-select mux over ``x_reg``, as in Latency).  So the whole
+Timing.  The cycle ``in_valid`` is high (phase 0) the input is loaded into Latency's
+rotating register ``x_rot`` (``x_reg`` at RF 1) and the memory is addressed with phase 0;
+the weights of phase ``t`` come out of the memory one cycle after their address, and both
+operands are then read from registers (the input operand from a tap of ``x_rot`` for
+cycle ``t + 1``, as Latency reads it for cycle ``t``).  So the whole
 multiply-accumulate runs one cycle behind Latency's: latency = RF + K + T + 1 (K multiplier
 registers, as in Latency; RF + T + 2 at the default K = 1), II = RF, with
 ``ceil(P / RF)`` multipliers for P nonzero weights (RF from 1 to P: one multiplier per
@@ -74,9 +75,12 @@ class DenseResource(Dense):
         ww = self.weight_t.width
         x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
 
-        x_reg = Signal(len(self.in_data), name="x_reg", reset_less=True)
-        with m.If(self.in_valid):
-            m.d.sync += x_reg.eq(self.in_data)
+        if rf == 1:
+            x_reg = Signal(len(self.in_data), name="x_reg", reset_less=True)
+            with m.If(self.in_valid):
+                m.d.sync += x_reg.eq(self.in_data)
+        else:
+            x_rot = self._x_rotation(m)
         mem = Memory(shape=unsigned(self.word_width), depth=rf, init=self.words,
                      attrs={"rom_style": self.rom_style})
         m.submodules.weights = mem
@@ -99,16 +103,11 @@ class DenseResource(Dense):
         for mlt in range(sch.n_multipliers):
             b = rd.data[mlt * ww:(mlt + 1) * ww]
             b = b.as_signed() if self.weight_t.signed else b
-            a = Signal(x_shape, name=f"mul_{mlt}_x")
             if rf == 1:
+                a = Signal(x_shape, name=f"mul_{mlt}_x")
                 m.d.comb += a.eq(self._element(x_reg, sch.product(mlt, 0)[1]))
             else:
-                with m.Switch(phase_d):
-                    for t in range(rf):
-                        p = sch.product(mlt, t)
-                        if p is not None:
-                            with m.Case(t):
-                                m.d.comb += a.eq(self._element(x_reg, p[1]))
+                a = self._x_operand(m, mlt, phase_d, 1, x_rot)
             bw = Signal(w_shape, name=f"mul_{mlt}_w")
             m.d.comb += bw.eq(b)
             prods.append(self._multiply(m, mlt, a, bw))
