@@ -24,8 +24,9 @@ REFERENCES: list[dict] = [
         "tool": "hls4ml (Latency strategy, Vivado HLS)",
         "model": "the same jet tagger",
         "figure": "22 clock cycles at 200 MHz (fully pipelined, II 1)",
-        "source": "quoted in rtlnn issue 8 as 'the published HLS figure for this model'; the table it comes from "
-                  "was not found with the search tool",
+        "source": "quoted in rtlnn issue 8 as 'the published HLS figure for this model'; not found in the text "
+                  "the search tool returns for arXiv:1804.06913 (abstract and introduction, arxiv.org / deepai.org) "
+                  "or arXiv:2006.10159 (QKeras + hls4ml, abstract); the tables of those papers were not readable",
         "url": None,
         "verified": False,
     },
@@ -64,8 +65,9 @@ REFERENCES: list[dict] = [
         "tool": "LUT-based networks (LogicNets / PolyLUT / NeuraLUT family)",
         "model": "jet tagging",
         "figure": "5 cycles at over 500 MHz",
-        "source": "quoted in rtlnn issue 8; the per-design tables (NeuraLUT, FPL 2024; NeuraLUT-Assemble, "
-                  "arXiv:2504.00592, 2025) were found but their figures were not readable with the search tool",
+        "source": "quoted in rtlnn issue 8; the papers that would hold it (NeuraLUT, FPL 2024; NeuraLUT-Assemble, "
+                  "arXiv:2504.00592; PolyLUT, arXiv:2501.08043; LogicNets, arXiv:2004.03021) were found, but only "
+                  "their abstracts and introductions are readable with the search tool, not their result tables",
         "url": "https://arxiv.org/abs/2504.00592",
         "verified": False,
     },

@@ -180,8 +180,9 @@ def save(results: dict, out_dir: Path) -> None:
     tmp.write_text(json.dumps(results, indent=1, sort_keys=False, default=str) + "\n")
     tmp.replace(out_dir / "results.json")
     (out_dir / "results.md").write_text(tables.markdown(results))
-    if out_dir.resolve() == HERE:  # the suite's own results also go into its README
+    if out_dir.resolve() == HERE:  # the suite's own results also go into its README and the project's
         tables.update_readme(HERE / "README.md", results)
+        tables.update_top_readme(HERE.parent / "README.md", results)
 
 
 def merge(into: dict, other: dict) -> None:

@@ -224,3 +224,36 @@ def update_readme(path, results: dict) -> bool:
             "[results.md](results.md)):", "", *figures(results, level="###")]
     path.write_text(head + README_START + "\n".join(body) + "\n" + README_END + tail)
     return True
+
+
+TOP_START = "<!-- benchmarks:start (written by benchmarks/run.py from benchmarks/results.json) -->"
+TOP_END = "<!-- benchmarks:end -->"
+
+
+def summary(results: dict) -> list[str]:
+    """The compact table of the project README: every case with synthesis figures, then the comparisons."""
+    lines = [_row(["case", "cycles / II", "LUT / FF / DSP / BRAM18+36", "LUT + 55×DSP", "Fmax MHz (ECP5)",
+                   "sim mismatches"]), _row(["---"] * 6)]
+    for e in _order(results):
+        s = e.get("synth") or {}
+        if "lut" not in s:
+            continue
+        g = e["generate"]
+        lines.append(_row([f"`{e['case']}`", f"{g['latency_cycles']} / {g['ii']}",
+                           f"{s['lut']:,} / {s['ff']:,} / {s['dsp']:,} / {s['bram18']}+{s['bram36']}",
+                           f"{s['lut_plus_55dsp']:,}", _g(e, "ecp5", "fmax_mhz"), _sim(e)]))
+    return lines + [""] + comparisons(results["cases"])
+
+
+def update_top_readme(path, results: dict) -> bool:
+    """Replace the marked benchmark table of the project README; False if it has no markers."""
+    text = path.read_text()
+    if TOP_START not in text or TOP_END not in text:
+        return False
+    head, rest = text.split(TOP_START, 1)
+    _, tail = rest.split(TOP_END, 1)
+    body = ["", "From `benchmarks/results.json` (cases are named `<model>-<precision>-<strategy>-rf<N>`, see "
+            "[benchmarks/README.md](benchmarks/README.md); `–` = not run, reasons in "
+            "[benchmarks/results.md](benchmarks/results.md)):", "", *summary(results)]
+    path.write_text(head + TOP_START + "\n".join(body).replace("\n## ", "\n#### ") + "\n" + TOP_END + tail)
+    return True

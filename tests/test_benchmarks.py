@@ -101,3 +101,29 @@ def test_quick_case_all_stages(tmp_path):
                                                     abs=0.02)
     _, row = _table_rows(md, CASE)
     assert "0/300" in row
+
+
+def test_project_readme_table_from_results(tmp_path):
+    """The project README's benchmark table is written from results.json between its markers."""
+    sys.path.insert(0, str(BENCH))
+    import tables
+
+    def case(name, model, strategy, lut, dsp, cycles, nonzero):
+        return {"case": name, "model": model, "strategy": strategy, "generate": {
+            "latency_cycles": cycles, "ii": 1, "nonzero_weights": nonzero},
+            "synth": {"lut": lut, "ff": 10, "dsp": dsp, "bram18": 0, "bram36": 0, "lut_plus_55dsp": lut + 55 * dsp},
+            "sim": {"mismatches": 0, "vectors": 1000, "passed": True}, "ecp5": {"skipped": "too big"}}
+    results = {"cases": {"jet-w8a16-latency-rf1": case("jet-w8a16-latency-rf1", "jet", "Latency", 1000, 100, 14, 9),
+                         "jet-w8a16-shiftadd-rf1": case("jet-w8a16-shiftadd-rf1", "jet", "ShiftAdd", 3000, 0, 8, 9),
+                         "tiny-f8.3-latency-rf1": {"case": "tiny-f8.3-latency-rf1", "model": "tiny",
+                                                   "generate": {"latency_cycles": 6, "ii": 1}}}}
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\nbefore\n{tables.TOP_START}\nold table\n{tables.TOP_END}\nafter\n")
+    assert tables.update_top_readme(readme, results)
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("# x\n\nbefore\n") and text.endswith("after\n")
+    assert "| `jet-w8a16-shiftadd-rf1` | 8 / 1 | 3,000 / 10 / 0 / 0+0 | 3,000 | – | 0/1000 |" in text
+    assert "tiny-f8.3" not in text  # no synthesis figures: not in the summary
+    assert "| `jet-w8a16-shiftadd-rf1` vs `jet-w8a16-latency-rf1` | 3,000 vs 6,500 | 0.46 |" in text
+    (tmp_path / "plain.md").write_text("no markers\n")
+    assert not tables.update_top_readme(tmp_path / "plain.md", results)

@@ -117,7 +117,7 @@ def test_explore_without_synthesis_uses_multipliers(small_sweep_data, tmp_path, 
 
 
 #: The demo sweep of the README: reuse factors x weight/activation widths a user would try.
-DEMO_SWEEP = dict(reuse="4,8,16,32", precision="8..16:4")
+DEMO_SWEEP = dict(reuse="16,32,64", precision="6..12:2")
 
 
 @pytest.mark.slow
