@@ -12,7 +12,6 @@ import pytest
 
 from rtlnn import ir
 from rtlnn.elementwise import MERGE_OPS
-from rtlnn.fixed import FixedType
 from rtlnn.model import RtlnnModel
 from rtlnn.passes import run_passes
 

@@ -3,7 +3,6 @@ emulator's per-layer values, on a DAG whose layers finish at different cycles (d
 with a reuse factor (II > 1); latency and II measured equal to the generator's."""
 
 import numpy as np
-import pytest
 
 from rtlnn import ir
 from rtlnn.model import RtlnnModel

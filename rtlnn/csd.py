@@ -222,7 +222,7 @@ def _eliminate(g: AdderGraph, terms: list[dict], no_share: set, max_depth: int |
     heap = [(-n, key) for key, n in count.items() if n >= 2]
     heapq.heapify(heap)
 
-    push, mask = heapq.heappush, (1 << 24) - 1
+    push = heapq.heappush
 
     def touch(tj, j, term, delta):
         """Count the pairs of ``term`` with every other term of output ``j`` up or down."""

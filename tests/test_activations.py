@@ -2,7 +2,6 @@
 generators bit-exact with the emulator under Amaranth's simulator (latency and II measured),
 config keys and errors, Keras layers converting."""
 
-import math
 
 import numpy as np
 import pytest

@@ -11,7 +11,6 @@ from amaranth.sim import Simulator
 
 from rtlnn import ir
 from rtlnn.emulate import run_raw
-from rtlnn.fixed import FixedType
 from rtlnn.hw.generators import HwOptions, Source
 from rtlnn.hw.stream_generators import STREAM_GENERATORS
 from rtlnn.passes import run_passes

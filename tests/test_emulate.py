@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from rtlnn import emulate
-from rtlnn.fixed import parse_type
 from rtlnn.passes import run_passes
 
 from graphs import make_mlp

@@ -86,6 +86,9 @@ def test_cli_convert_and_report(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     text = capsys.readouterr().out
     assert "fc1" in text and "fixed<12,5>" in text
+    assert main(["report", str(out), "--json"]) == 0
+    as_json = json.loads(capsys.readouterr().out)
+    assert as_json == json.loads((out / "report.json").read_text())
 
 
 @pytest.mark.parametrize("make_args, words", [

@@ -4,7 +4,6 @@ tagger (tests/data/hgq2, made by scripts/make_hgq2_fixture.py) bit for bit, and 
 mode against HGQ2's documented formulas; the per-element cast's arithmetic, report and errors."""
 
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,7 +17,7 @@ from rtlnn.emulate import quantize_inputs, run_raw
 from rtlnn.fixed import FixedType, Overflow, Rounding
 from rtlnn.frontends.hgq2 import HgqQuantizer
 from rtlnn.frontends.keras import graph_from_keras, load_keras
-from rtlnn.ir import Cast, Dense, Input, ModelGraph, RtlnnError
+from rtlnn.ir import Cast, Input, ModelGraph, RtlnnError
 from rtlnn.passes import run_passes
 
 DATA = Path(__file__).resolve().parent / "data" / "hgq2"

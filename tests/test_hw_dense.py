@@ -17,8 +17,7 @@ from rtlnn.hw.activation import Activation
 from rtlnn.hw.adder_tree import AdderTree, adder_tree_latency
 from rtlnn.hw.dense import Dense
 
-from test_hw_support import (add_clock, dense_ref, random_dense, random_inputs, random_type, random_values,
-                             run_io_parallel)
+from test_hw_support import (add_clock, dense_ref, random_dense, random_inputs, random_type, run_io_parallel)
 
 
 def _check_dense(layer, in_t, rng, n_vec=4, levels_per_stage=2):

@@ -1,7 +1,6 @@
 """Register placement for a target clock: the delay model, the ASAP schedule, latencies that
 fall as the period grows, and the jet-tagger figure at 200 MHz."""
 
-import numpy as np
 import pytest
 
 from rtlnn import ir

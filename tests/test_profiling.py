@@ -1,11 +1,9 @@
 """Numerical profiling, precision advice and the profile page, on the demo model with a
 deliberately too-narrow layer (fc2's result at fixed<16,2>: its float outputs reach -8.7)."""
 
-import base64
 import json
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pytest

@@ -55,8 +55,6 @@ def _load_model(args):
 
 
 def run(args) -> int:
-    import numpy as np
-
     from ..converters import convert_from_keras_model, load_keras
     from ..ir import RtlnnError
     from ..profiling import numerical

@@ -11,6 +11,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    import json
+
     from ..report import format_report, load_report
 
     report = load_report(args.design_dir)

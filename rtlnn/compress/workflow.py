@@ -56,8 +56,6 @@ def compress(teacher, student, train, test, *, temperature: float = 4.0, alpha: 
              learning_rate: float = 3e-3, qat_learning_rate: float | None = None, verbose: int = 0) -> CompressResult:
     """Distill ``student`` from ``teacher`` on ``train = (x, y)``, then QAT at ``bits`` with pruning
     to ``sparsity``; ``test = (x, y)`` scores the results."""
-    import keras
-
     if not 0.0 <= sparsity < 1.0:
         raise RtlnnError(f"compress: sparsity={sparsity} must be in [0, 1)")
     if distill_epochs < 1 or qat_epochs < 1:

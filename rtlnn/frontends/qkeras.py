@@ -136,7 +136,6 @@ class Quantizer:
         if n == "quantized_bits":
             bits, integer = int(self._p("bits", 8)), int(self._p("integer", 0))
             keep_negative = bool(self._p("keep_negative", True))
-            symmetric = bool(self._p("symmetric", 0))
             shift = self._alpha_shift()
             if bits - keep_negative <= 0 or shift is None or isinstance(self.params.get("alpha"), str):
                 return None  # sign() quantizers and data-dependent scales are not casts

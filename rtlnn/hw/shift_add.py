@@ -335,7 +335,6 @@ class ShiftAddDense(wiring.Component):
 
     def _dataflow(self):
         plan = self.plan
-        in_w = self.in_t.width
         ops: list[_Op] = []
         for i in range(self.n_in):
             ops.append(_Op(f"x{i}", (), 0.0, shape_of(self.in_t),

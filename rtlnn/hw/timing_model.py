@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from ..fixed import FixedType, Overflow, Rounding
 from ..ir import RtlnnError
