@@ -213,17 +213,22 @@ README_START = "<!-- results:start (written by benchmarks/run.py) -->"
 README_END = "<!-- results:end -->"
 
 
+def _replace_marked(path, start: str, end: str, body: str) -> bool:
+    """Replace the text between the markers ``start`` and ``end`` of ``path``; False if it lacks them."""
+    text = path.read_text()
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(head + start + body + "\n" + end + tail)
+    return True
+
+
 def update_readme(path, results: dict) -> bool:
     """Replace the marked results section of ``path`` with the current figures; False if no markers."""
-    text = path.read_text()
-    if README_START not in text or README_END not in text:
-        return False
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
     body = ["", "Figures of `results.json` (skip reasons, reference figures and provenance in "
             "[results.md](results.md)):", "", *figures(results, level="###")]
-    path.write_text(head + README_START + "\n".join(body) + "\n" + README_END + tail)
-    return True
+    return _replace_marked(path, README_START, README_END, "\n".join(body))
 
 
 TOP_START = "<!-- benchmarks:start (written by benchmarks/run.py from benchmarks/results.json) -->"
@@ -247,13 +252,7 @@ def summary(results: dict) -> list[str]:
 
 def update_top_readme(path, results: dict) -> bool:
     """Replace the marked benchmark table of the project README; False if it has no markers."""
-    text = path.read_text()
-    if TOP_START not in text or TOP_END not in text:
-        return False
-    head, rest = text.split(TOP_START, 1)
-    _, tail = rest.split(TOP_END, 1)
     body = ["", "From `benchmarks/results.json` (cases are named `<model>-<precision>-<strategy>-rf<N>`, see "
             "[benchmarks/README.md](benchmarks/README.md); `–` = not run, reasons in "
             "[benchmarks/results.md](benchmarks/results.md)):", "", *summary(results)]
-    path.write_text(head + TOP_START + "\n".join(body).replace("\n## ", "\n#### ") + "\n" + TOP_END + tail)
-    return True
+    return _replace_marked(path, TOP_START, TOP_END, "\n".join(body).replace("\n## ", "\n#### "))
