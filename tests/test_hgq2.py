@@ -4,14 +4,13 @@ tagger (tests/data/hgq2, made by scripts/make_hgq2_fixture.py) bit for bit, and 
 mode against HGQ2's documented formulas; the per-element cast's arithmetic, report and errors."""
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from fresh_process import assert_emulates_without_importing
 from rtlnn.element_types import describe, element_cast_raw, union
 from rtlnn.emulate import quantize_inputs, run_raw
 from rtlnn.fixed import FixedType, Overflow, Rounding
@@ -73,21 +72,7 @@ def test_hgq2_jet_emulator_equals_hgq2_bit_for_bit(jet):
 
 
 def test_hgq2_archive_is_read_without_hgq2_keras_or_tensorflow():
-    code = (
-        "import sys, numpy as np\n"
-        "from rtlnn.frontends.keras import load_keras, graph_from_keras\n"
-        "from rtlnn.passes import run_passes\n"
-        "from rtlnn.emulate import quantize_inputs, run_raw, to_float\n"
-        f"g = run_passes(graph_from_keras(load_keras({str(JET)!r})), {{}})\n"
-        f"ref = np.load({str(JET_REF)!r})\n"
-        "out = to_float(g, run_raw(g, quantize_inputs(g, ref['x'][:300])))['output']\n"
-        "assert np.array_equal(out, ref['logits'][:300].astype(np.float64))\n"
-        "bad = [m for m in ('hgq', 'keras', 'tensorflow', 'jax') if m in sys.modules]\n"
-        "assert not bad, bad\n"
-        "print('ok')\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
+    assert_emulates_without_importing(repr(str(JET)), JET_REF, "x", "logits", ("hgq", "keras", "tensorflow", "jax"))
 
 
 def test_config_overrides_hgq2_quantizers_but_model_default_does_not():

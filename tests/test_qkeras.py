@@ -3,12 +3,11 @@ the quantizer mapping against a numpy reference of QKeras's formulas, the commit
 jet tagger (argmax agreement on float inputs, exact equality on the input grid), the classic
 Keras-2 JSON + h5 format without TensorFlow, and the config-over-quantizer precedence."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from fresh_process import assert_emulates_without_importing
 from rtlnn.emulate import quantize_inputs, run_raw, to_float
 from rtlnn.fixed import FixedType, Overflow, Rounding
 from rtlnn.frontends.keras import graph_from_keras, load_keras
@@ -204,20 +203,8 @@ def _jet_as_keras2(tmp_path):
 
 def test_keras2_json_h5_qkeras_model_converts_without_tensorflow(tmp_path):
     js, h5 = _jet_as_keras2(tmp_path)
-    code = (
-        "import sys, numpy as np\n"
-        "from rtlnn.frontends.keras import load_keras, graph_from_keras\n"
-        "from rtlnn.passes import run_passes\n"
-        "from rtlnn.emulate import quantize_inputs, run_raw, to_float\n"
-        f"g = run_passes(graph_from_keras(load_keras({str(js)!r}, weights={str(h5)!r})), {{}})\n"
-        f"ref = np.load({str(qm.QKERAS_V3_JET_REF)!r})\n"
-        "out = to_float(g, run_raw(g, quantize_inputs(g, ref['x_grid'])))['output']\n"
-        "assert np.array_equal(out, ref['logits_grid'].astype(np.float64))\n"
-        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'\n"
-        "print('ok')\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
+    assert_emulates_without_importing(f"{str(js)!r}, weights={str(h5)!r}", qm.QKERAS_V3_JET_REF, "x_grid",
+                                      "logits_grid", ("tensorflow", "keras"))
 
 
 def test_keras2_qdense_inline_quantized_activation(tmp_path):
