@@ -185,6 +185,74 @@ def test_name_granularity_auto_config_and_errors():
         run_passes(g2, {"Model": {"Precision": "auto"}})
 
 
+def _dyadic_cnn(seed):
+    """Conv2D -> relu -> max pool -> average pool -> global average -> Dense, 4-fractional-bit constants."""
+    rng = np.random.default_rng(seed)
+    g = ir.ModelGraph(name="cnn")
+    g.add(ir.Input("x", [], (6, 6, 2)))
+    g.add(ir.Conv2D("c", ["x"], (6, 6, 3), padding=(1, 1, 1, 1), weight=rng.integers(-24, 25, (3, 3, 2, 3)) / 16,
+                    bias=rng.integers(-8, 9, 3) / 16))
+    g.add(ir.Activation("r", ["c"], (6, 6, 3), function="relu"))
+    g.add(ir.Pooling2D("mp", ["r"], (3, 3, 3), kernel_size=(2, 2), strides=(2, 2)))
+    g.add(ir.Pooling2D("ap", ["mp"], (1, 1, 3), kernel_size=(3, 3), strides=(3, 3), op="average"))
+    g.add(ir.GlobalPooling2D("gp", ["mp"], (3,), op="average"))
+    g.add(ir.Dense("d", ["gp"], (2,), weight=rng.integers(-24, 25, (3, 2)) / 16, bias=np.zeros(2)))
+    g.outputs = ["ap", "d"]
+    return g
+
+
+def test_auto_convolutions_and_pooling():
+    """Conv2D is exact like Dense (over one window), max pooling keeps its input type, average
+    pooling gets the exact mean's type: the emulator equals the same graph with 60-bit types."""
+    from rtlnn.arith_cnn import mean_source_type
+
+    g = _dyadic_cnn(0)
+    typed = run_passes(g, _config("fixed<64,32>"))
+    assert typed["c"].weight_t.frac == 4 and typed["c"].result_t == typed["c"].accum_t
+    assert typed["mp"].result_t == typed["r"].result_t
+    assert typed["ap"].result_t == mean_source_type(typed["mp"].result_t, 9)
+    assert typed["gp"].result_t == mean_source_type(typed["mp"].result_t, 9)
+    wide = {"Model": {"Precision": "fixed<60,30>"}, "LayerName": {
+        "x": {"Precision": str(IN_T)},
+        **{n: {"Precision": {"weight": str(typed[n].weight_t), "bias": str(typed[n].bias_t)}} for n in ("c", "d")}}}
+    ref = run_passes(g, wide)
+    rng = np.random.default_rng(1)
+    x = rng.integers(IN_T.min_raw, IN_T.max_raw + 1, (300, 6, 6, 2))
+    x[0], x[1] = IN_T.max_raw, IN_T.min_raw
+    got = emulate.to_float(typed, emulate.run_raw(typed, {"x": x}, keep=True))
+    want = emulate.to_float(ref, emulate.run_raw(ref, {"x": x}, keep=True))
+    for name in ("c", "r", "mp"):
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+    for name in ("ap", "gp", "d"):  # the 60-bit means are truncated at 2**-30; 'auto' keeps every bit
+        np.testing.assert_allclose(got[name], want[name], rtol=0, atol=2.0 ** -27, err_msg=name)
+
+
+def test_auto_layer_feeding_a_quantized_layer(tmp_path):
+    """A plain Dense left 'auto' feeding a QKeras QDense whose result is exact: the QDense's result
+    type is resolved once its input's 'auto' type is known (this used to fail with a TypeError)."""
+    import qkeras_models as qm
+    from rtlnn.frontends.keras import graph_from_keras, load_keras
+
+    rng = np.random.default_rng(3)
+    k1, b1 = rng.integers(-24, 25, (4, 5)) / 16, rng.integers(-8, 9, 5) / 16
+    k2, b2 = rng.normal(0, 0.5, (5, 3)), rng.normal(0, 0.3, 3)
+    dense = {"class_name": "Dense", "name": "pre", "inbound": ["input_1"],
+             "config": {"name": "pre", "units": 5, "activation": "linear", "use_bias": True},
+             "weights": {"kernel:0": k1.astype(np.float32), "bias:0": b1.astype(np.float32)}}
+    layers = [dense, qm.qdense("q", ["pre"], 3, k2, b2, qm.qb(6, 0), qm.qb(6, 1))]
+    qm.write_keras2(tmp_path / "m.json", tmp_path / "w.h5", 4, layers, ["q"])
+    g = graph_from_keras(load_keras(str(tmp_path / "m.json"), weights=str(tmp_path / "w.h5")))
+    typed = run_passes(g, {"Model": {"Precision": {"default": "auto", "maximum": "fixed<40,16>"}},
+                           "LayerName": {"input_1": {"Precision": str(IN_T)}}})
+    q = typed["q"]
+    assert q.result_t == q.accum_t and (q.weight_t.width, q.weight_t.integer) == (6, 1)
+    x = rng.integers(IN_T.min_raw, IN_T.max_raw + 1, (400, 4))
+    out = emulate.to_float(typed, emulate.run_raw(typed, {"input_1": x}))["q"]
+    pre = IN_T.to_float(x) @ k1 + b1  # exact: dyadic constants, 'auto' keeps every bit under the cap
+    want = pre @ q.weight_t.to_float(q.weight_raw()) + q.bias_t.to_float(q.bias_raw())
+    np.testing.assert_array_equal(out, want)
+
+
 keras = pytest.importorskip("keras")
 
 

@@ -24,7 +24,10 @@ from ..config import LAYER_TYPE_ALIASES
 from ..fixed import FixedType
 from ..ir import Conv2D, Dense, Layer, ModelGraph, Reshape, RtlnnError
 
-__all__ = ["apply_quantizers", "user_set_precisions"]
+__all__ = ["apply_quantizers", "user_set_precisions", "EXACT", "exact_result_type"]
+
+#: A quantizer precision that is the exact type of the layer's own result (see the module doc).
+EXACT = "exact"
 
 
 def user_set_precisions(config: Mapping, layer: Layer) -> set[str]:
@@ -45,7 +48,8 @@ def user_set_precisions(config: Mapping, layer: Layer) -> set[str]:
     return named
 
 
-def _exact(graph: ModelGraph, layer: Layer) -> FixedType:
+def exact_result_type(graph: ModelGraph, layer: Layer) -> FixedType:
+    """The :data:`EXACT` precision of ``layer``, from its input's (final) type."""
     src = graph[layer.inputs[0]]
     in_t = src.result_t
     if isinstance(layer, (Dense, Conv2D)):
@@ -72,8 +76,9 @@ def apply_quantizers(graph: ModelGraph, config: Mapping) -> ModelGraph:
             if key in user:
                 continue
             t = layer.quantizer_t[key]
-            if t == "exact":
-                t = _exact(graph, layer)
+            if t == EXACT and isinstance(graph[layer.inputs[0]].result_t, FixedType):
+                t = exact_result_type(graph, layer)
+            # else the input's type is still 'auto': infer_auto_precisions resolves EXACT in graph order
             if not hasattr(layer, f"{key}_t"):
                 raise RtlnnError(f"layer {layer.name!r} ({layer.kind}) has no precision {key!r} for its quantizer")
             setattr(layer, f"{key}_t", t)
