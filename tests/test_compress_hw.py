@@ -104,6 +104,15 @@ def test_results_table(tmp_path):
     assert not update_readme(tmp_path / "plain.md", block) and (tmp_path / "plain.md").read_text() == "no markers\n"
 
 
+def test_results_table_does_not_import_tensorflow():
+    """scripts/results_table.py only reads JSON: rtlnn.compress loads its Keras parts on first use."""
+    code = ("import sys, rtlnn.compress, rtlnn.compress.table\n"
+            "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules\n"
+            "assert 'distill' in dir(rtlnn.compress)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("app", ["pulse_mlp", "moth_cnn", "vgg_student"])
 def test_application_quick_mode(tmp_path, app):

@@ -1,7 +1,7 @@
 """The compression workflow: teacher -> student distillation, quantization-aware training,
 pruning, then hardware — as a library (this package) and as ``rtlnn compress``.
 
-* :mod:`.distill` — :func:`distill`, :class:`Distiller` (the soft-target loss);
+* :mod:`.distillation` — :func:`distill`, :class:`Distiller` (the soft-target loss);
 * :mod:`.prune` — :class:`PruningCallback` with tfmot's :class:`PolynomialDecay` schedule,
   masks kept through fine-tuning (implemented on Keras 3 callbacks: tfmot is Keras-2 only);
 * :mod:`.qat` — :func:`quantize_model`, the QKeras (qkeras-v3) twin of a float student;
@@ -10,14 +10,30 @@ pruning, then hardware — as a library (this package) and as ``rtlnn compress``
 * :mod:`.table` — the results table (Markdown + JSON) from the applications' results.
 """
 
-from .distill import Distiller, distill, distillation_loss
-from .prune import ConstantSparsity, PolynomialDecay, PruningCallback, kernel_sparsity, prunable_layers, prune_to, pruning_callback
-from .qat import quantize_model
-from .summary import ModelStats, accuracy, compression_summary, format_stats, model_stats
-from .workflow import CompressResult, compress, qkeras_agreement, to_hardware, train_classifier
+from importlib import import_module
 
-__all__ = ["distill", "distillation_loss", "Distiller", "PolynomialDecay", "ConstantSparsity", "PruningCallback",
-           "pruning_callback", "kernel_sparsity", "prunable_layers", "prune_to", "quantize_model", "ModelStats",
-           "model_stats", "accuracy", "compression_summary", "format_stats", "compress", "CompressResult",
-           "to_hardware", "qkeras_agreement", "train_classifier"]
+#: public name -> the submodule defining it.  Imported on first use (PEP 562), so that
+#: ``rtlnn.compress.table`` and the results scripts do not pay TensorFlow's import.
+_EXPORTS = {
+    "distill": "distillation", "distillation_loss": "distillation", "Distiller": "distillation",
+    "PolynomialDecay": "prune", "ConstantSparsity": "prune", "PruningCallback": "prune",
+    "pruning_callback": "prune", "kernel_sparsity": "prune", "prunable_layers": "prune", "prune_to": "prune",
+    "quantize_model": "qat",
+    "ModelStats": "summary", "model_stats": "summary", "accuracy": "summary", "compression_summary": "summary",
+    "format_stats": "summary",
+    "compress": "workflow", "CompressResult": "workflow", "to_hardware": "workflow",
+    "qkeras_agreement": "workflow", "train_classifier": "workflow",
+}
 
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = globals()[name] = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..ir import RtlnnError
-from .distill import distill
+from .distillation import distill
 from .prune import kernel_sparsity, pruning_callback
 from .qat import quantize_model
 from .summary import ModelStats, accuracy, model_stats
