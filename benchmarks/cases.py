@@ -141,13 +141,17 @@ def _cnn_graph():
 
 
 def _cnn_config(case) -> dict:
-    """The example's 8-bit config; at RF 1 its per-layer reuse factors are dropped."""
+    """The example's 8-bit config with its per-layer reuse factors (conv2, logits: 4) set to the
+    case's: dropped at RF 1, kept at RF 4, raised at RF 8 (which fits the ECP5-85F's 156 DSPs)."""
     import copy
 
     cfg = copy.deepcopy(_cnn_module().CONFIG)
-    if case.reuse_factor == 1:
-        for entry in cfg.get("LayerName", {}).values():
-            entry.pop("ReuseFactor", None)
+    for entry in cfg.get("LayerName", {}).values():
+        if "ReuseFactor" in entry:
+            if case.reuse_factor == 1:
+                del entry["ReuseFactor"]
+            else:
+                entry["ReuseFactor"] = case.reuse_factor
     return cfg
 
 
@@ -186,14 +190,15 @@ def _matrix() -> list[Case]:
         for rf in (4, 16):
             cases.append(Case(model, "w8a16", "Latency", rf))
             cases.append(Case(model, "w8a16", "Resource", rf, quick=(m == "jet" and rf == 16)))
-    if CNN_EXAMPLE.is_file():  # "ex8" = the example's 8-bit precisions; rf4 = its ReuseFactor 4 layers
-        cases += [Case(MODELS["cnn"], "ex8", "Latency", 1), Case(MODELS["cnn"], "ex8", "Latency", 4)]
+    if CNN_EXAMPLE.is_file():  # "ex8" = the example's 8-bit precisions; rfN = its ReuseFactor-4 layers at N
+        cases += [Case(MODELS["cnn"], "ex8", "Latency", rf) for rf in (1, 4, 8)]
     big = MODELS["mlp5x100"]
     for p in ("f8.3", "w8a16"):
         cases.append(Case(big, p, "Latency", 1))
         cases.append(Case(big, p, "ShiftAdd", 1))
         cases.append(Case(big, p, "Latency", 16))
         cases.append(Case(big, p, "Resource", 16))
+        cases.append(Case(big, p, "Resource", 64))  # the stack's cases inside the default budgets
     return cases
 
 
