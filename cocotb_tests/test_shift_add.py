@@ -37,9 +37,13 @@ def bundled_graph(n_in=10, seed=5):
     g.add(ir.Dense("chain1", ["x"], (8,), weight=rng.normal(0, 0.5, (n_in, 8)), bias=rng.normal(0, 0.5, 8)))
     g.add(ir.Activation("chain1_relu", ["chain1"], (8,), function="relu"))
     g.add(ir.Dense("chain2", ["chain1_relu"], (4,), weight=rng.normal(0, 0.5, (8, 4)), bias=rng.normal(0, 0.5, 4)))
-    g.outputs = list(VARIANTS) + ["chain2"]
+    # Pipeline Stages: the whole graph in one stage, and more stages than it needs (outputs delayed)
+    g.add(ir.Dense("staged_one", ["x"], (5,), weight=rng.normal(0, 0.5, (n_in, 5)), bias=rng.normal(0, 0.5, 5)))
+    g.add(ir.Dense("staged_pad", ["chain1_relu"], (3,), weight=rng.normal(0, 0.5, (8, 3)), bias=rng.normal(0, 0.5, 3)))
+    g.outputs = list(VARIANTS) + ["chain2", "staged_one", "staged_pad"]
     config = {"Model": {"Precision": "fixed<10,3,RND,SAT>", "Strategy": "ShiftAdd"},
               "LayerName": {name: {"Precision": prec} for name, (_, _, _, prec) in VARIANTS.items()}}
+    config["LayerName"].update({"staged_one": {"Pipeline": {"Stages": 1}}, "staged_pad": {"Pipeline": {"Stages": 12}}})
     return run_passes(g, config), config
 
 
@@ -54,6 +58,8 @@ def test_shift_add_variants_bit_exact(clock_period, gaps, tmp_path, require_veri
     assert all("ShiftAdd" in why for why in modes.values())
     assert "per_product plan" in modes["pp_rnd_sat"] and "exact plan" in modes["exact_w8"]
     assert rm.report()["multipliers"] == 0
+    lat = {l.name: l.latency for l in rm.design.layers}
+    assert lat["staged_one"] == 1 and lat["staged_pad"] == 12
     sim = rm.simulate(n_vectors=300, gaps=gaps, seed=3)
     assert sim.mismatches == 0, sim.first_mismatches
     assert sim.latency_cycles == rm.latency_cycles and sim.ii == rm.ii == 1

@@ -23,6 +23,8 @@ LayerType.Dense, LayerName.<dense>) trades cycles for clock speed in the multipl
 generators: registers around each multiplier (0 none, 1 on the product, 2 on the operands
 and the product) and adder-tree levels between pipeline registers; ``auto`` (the default)
 lets the delay model choose them for the target clock (:mod:`rtlnn.hw.timing_model`).
+``Stages: n`` (ShiftAdd layers) sets the layer's cycle count instead, the registers placed by
+the delay model so the slowest stage is as fast as n stages allow.
 
 ``LayerName.<layer>.OutputCast: "fixed<8,3,RND,SAT>"`` inserts an explicit Cast layer named
 ``<layer>_cast`` after ``<layer>``: every reader of the layer (and the model output) reads
@@ -64,7 +66,8 @@ _MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutpu
 _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast", "Pipeline"}
 #: ``Pipeline`` settings -> (the ir.Dense field, the values an integer may take)
 PIPELINE_KEYS = {"MultiplierRegisters": ("multiplier_registers", (0, 1, 2)),
-                 "AdderLevelsPerStage": ("adder_levels_per_stage", None)}
+                 "AdderLevelsPerStage": ("adder_levels_per_stage", None),
+                 "Stages": ("pipeline_stages", None)}  # ShiftAdd only: the layer's cycle count
 #: IR kinds with a ``Pipeline`` setting (the multiplier Dense generators)
 _PIPELINE_KINDS = ("Dense",)
 _STRATEGIES = {"latency": "Latency", "resource": "Resource",

@@ -94,6 +94,9 @@ class Dense(Layer):
     #: 2 operands and product) and adder-tree levels per stage; "auto": for the target clock
     multiplier_registers: int | str = "auto"
     adder_levels_per_stage: int | str = "auto"
+    #: a ShiftAdd layer's cycle count (config ``Pipeline: {Stages: n}``), registers placed by
+    #: the delay model to balance the stages; "auto": as few as the target clock allows
+    pipeline_stages: int | str = "auto"
     kind: ClassVar[str] = "Dense"
 
     @property

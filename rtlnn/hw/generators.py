@@ -54,11 +54,19 @@ def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring
     if str(layer.strategy) in ("ShiftAdd", "Auto"):  # no multipliers, or a cost-based choice: hw/shift_add.py
         from .shift_add import make_shift_add_dense
 
-        levels = layer.adder_levels_per_stage
+        levels, stages = layer.adder_levels_per_stage, layer.pipeline_stages
+        if levels != "auto" and stages != "auto":
+            raise ir.RtlnnError(f"Dense layer {layer.name!r}: Pipeline AdderLevelsPerStage {levels} and Stages "
+                                f"{stages} both place the registers of a ShiftAdd layer; set one of them")
         if levels != "auto":  # an explicit AdderLevelsPerStage replaces the delay-driven schedule
             options = replace(options, clock_period=None, levels_per_stage=levels)
-        return make_shift_add_dense(layer, src.type, options,
+        return make_shift_add_dense(layer, src.type, options, input_registered=src.registered,
+                                    stages=None if stages == "auto" else stages,
                                     latency_dense=lambda lay, t: Dense(lay, t, **dense_pipeline(lay, t, options)))
+    if layer.pipeline_stages != "auto":
+        raise ir.RtlnnError(f"Dense layer {layer.name!r} (strategy {layer.strategy}): Pipeline Stages sets the cycle "
+                            "count of a ShiftAdd layer only; use MultiplierRegisters / AdderLevelsPerStage here, "
+                            "or Strategy: ShiftAdd")
     if str(layer.strategy).lower() == "resource":  # weights in a memory (block RAM), see dense_resource
         return DenseResource(layer, src.type, **dense_pipeline(layer, src.type, options))
     return Dense(layer, src.type, **dense_pipeline(layer, src.type, options))

