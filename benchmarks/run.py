@@ -243,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out)
     results = {"schema": SCHEMA, "cases": {}, "runs": []} if args.fresh else load_results(out_dir / "results.json")
     prov = provenance(argv)
+    if prov["git_dirty_rtlnn_files"]:  # recorded either way; said out loud because the figures then
+        # describe a tree no commit holds (see "Traceability" in benchmarks/README.md)
+        _progress(f"note: {len(prov['git_dirty_rtlnn_files'])} rtlnn/ files differ from commit "
+                  f"{(prov['git_commit'] or '?')[:10]}; run from a clean checkout for figures a commit reproduces")
     run_id = len(results["runs"])
     results["runs"].append({**prov, "cases": [c.name for c in selected], "finished": None})
     results["unavailable"] = case_mod.unavailable()

@@ -26,6 +26,7 @@ COLUMNS = [
     ("sim build s", lambda e: _g(e, "sim", "build_seconds")),
     ("sim run s", lambda e: _g(e, "sim", "run_seconds")),
     ("sim mismatches", lambda e: _sim(e)),
+    ("run @ commit", lambda e: _made_by(e)),
 ]
 
 SKIP = "–"
@@ -44,6 +45,17 @@ def _g(e: dict, stage: str, key: str, thousands: bool = False) -> str:
     if isinstance(v, float):
         return f"{v:,.0f}" if thousands else (f"{v:.3f}" if v < 1 else f"{v:.1f}" if v < 1000 else f"{v:,.0f}")
     return f"{v:,}" if thousands else str(v)
+
+
+def _made_by(e: dict) -> str:
+    """Which run made the row (its command: the Provenance table) at which git commit; stages kept
+    from an earlier run on the same Verilog (``--skip``) name that run too."""
+    if "run" not in e:
+        return SKIP
+    kept = sorted({s["from_run"] for s in (e.get(k) for k in ("emu", "sim", "synth", "ecp5"))
+                   if isinstance(s, dict) and "from_run" in s and s["from_run"] != e["run"]})
+    commit = f" @ `{e['git_commit'][:7]}`" if e.get("git_commit") else ""
+    return f"{e['run']}{commit}" + (f" (+ run {', '.join(map(str, kept))})" if kept else "")
 
 
 def _bram(e: dict) -> str:
@@ -238,7 +250,7 @@ TOP_END = "<!-- benchmarks:end -->"
 def summary(results: dict) -> list[str]:
     """The compact table of the project README: every case with synthesis figures, then the comparisons."""
     lines = [_row(["case", "cycles / II", "LUT / FF / DSP / BRAM18+36", "LUT + 55×DSP", "Fmax MHz (ECP5)",
-                   "sim mismatches"]), _row(["---"] * 6)]
+                   "latency ns (ECP5)", "sim mismatches", "run @ commit"]), _row(["---"] * 8)]
     for e in _order(results):
         s = e.get("synth") or {}
         if "lut" not in s:
@@ -246,7 +258,8 @@ def summary(results: dict) -> list[str]:
         g = e["generate"]
         lines.append(_row([f"`{e['case']}`", f"{g['latency_cycles']} / {g['ii']}",
                            f"{s['lut']:,} / {s['ff']:,} / {s['dsp']:,} / {s['bram18']}+{s['bram36']}",
-                           f"{s['lut_plus_55dsp']:,}", _g(e, "ecp5", "fmax_mhz"), _sim(e)]))
+                           f"{s['lut_plus_55dsp']:,}", _g(e, "ecp5", "fmax_mhz"), _g(e, "ecp5", "latency_ns"),
+                           _sim(e), _made_by(e)]))
     return lines + [""] + comparisons(results["cases"])
 
 
@@ -254,5 +267,7 @@ def update_top_readme(path, results: dict) -> bool:
     """Replace the marked benchmark table of the project README; False if it has no markers."""
     body = ["", "From `benchmarks/results.json` (cases are named `<model>-<precision>-<strategy>-rf<N>`, see "
             "[benchmarks/README.md](benchmarks/README.md); `–` = not run, reasons in "
-            "[benchmarks/results.md](benchmarks/results.md)):", "", *summary(results)]
+            "[benchmarks/results.md](benchmarks/results.md)). A row is reproduced by "
+            "`python benchmarks/run.py --only <case>` at the commit shown; the exact command of each run "
+            "(budget flags included) is in the Provenance table of benchmarks/results.md:", "", *summary(results)]
     return _replace_marked(path, TOP_START, TOP_END, "\n".join(body).replace("\n## ", "\n#### "))

@@ -112,7 +112,8 @@ def test_project_readme_table_from_results(tmp_path):
         return {"case": name, "model": model, "strategy": strategy, "generate": {
             "latency_cycles": cycles, "ii": 1, "nonzero_weights": nonzero},
             "synth": {"lut": lut, "ff": 10, "dsp": dsp, "bram18": 0, "bram36": 0, "lut_plus_55dsp": lut + 55 * dsp},
-            "sim": {"mismatches": 0, "vectors": 1000, "passed": True}, "ecp5": {"skipped": "too big"}}
+            "sim": {"mismatches": 0, "vectors": 1000, "passed": True}, "ecp5": {"skipped": "too big"},
+            "run": 3, "git_commit": "abcdef1234"}
     results = {"cases": {"jet-w8a16-latency-rf1": case("jet-w8a16-latency-rf1", "jet", "Latency", 1000, 100, 14, 9),
                          "jet-w8a16-shiftadd-rf1": case("jet-w8a16-shiftadd-rf1", "jet", "ShiftAdd", 3000, 0, 8, 9),
                          "tiny-f8.3-latency-rf1": {"case": "tiny-f8.3-latency-rf1", "model": "tiny",
@@ -122,7 +123,7 @@ def test_project_readme_table_from_results(tmp_path):
     assert tables.update_top_readme(readme, results)
     text = readme.read_text()
     assert "old table" not in text and text.startswith("# x\n\nbefore\n") and text.endswith("after\n")
-    assert "| `jet-w8a16-shiftadd-rf1` | 8 / 1 | 3,000 / 10 / 0 / 0+0 | 3,000 | – | 0/1000 |" in text
+    assert "| `jet-w8a16-shiftadd-rf1` | 8 / 1 | 3,000 / 10 / 0 / 0+0 | 3,000 | – | – | 0/1000 | 3 @ `abcdef1` |" in text
     assert "tiny-f8.3" not in text  # no synthesis figures: not in the summary
     assert "| `jet-w8a16-shiftadd-rf1` vs `jet-w8a16-latency-rf1` | 3,000 vs 6,500 | 0.46 |" in text
     (tmp_path / "plain.md").write_text("no markers\n")
