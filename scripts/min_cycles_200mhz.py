@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from calibrate_timing import CASES, PART, mlp  # noqa: E402
+from calibrate_timing import CASES, PART, mlp
 
-from rtlnn.flows.ecp5 import build_ecp5  # noqa: E402
-from rtlnn.hw.timing_model import delay_model  # noqa: E402
-from rtlnn.model import RtlnnModel  # noqa: E402
-from rtlnn.passes import run_passes  # noqa: E402
+from rtlnn.flows.ecp5 import build_ecp5
+from rtlnn.hw.timing_model import delay_model
+from rtlnn.model import RtlnnModel
+from rtlnn.passes import run_passes
 
 BOARD = "ulx3s-85f"
 

