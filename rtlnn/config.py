@@ -18,10 +18,11 @@ Any precision may be ``"auto"`` (at any level, also as ``Model.Precision`` itsel
 nothing overflows, with at most ``Model.Precision.maximum`` bits (default
 :data:`DEFAULT_MAX_PRECISION`; see :mod:`rtlnn.passes.auto_precision`).
 
-``Pipeline: {MultiplierRegisters: 0|1|2|auto, AdderLevelsPerStage: n|auto}`` (Model,
+``Pipeline: {MultiplierRegisters: 0|1|2|3|auto, AdderLevelsPerStage: n|auto}`` (Model,
 LayerType.Dense, LayerName.<dense>) trades cycles for clock speed in the multiplier Dense
 generators: registers around each multiplier (0 none, 1 on the product, 2 on the operands
-and the product) and adder-tree levels between pipeline registers; ``auto`` (the default)
+and the product, 3 also a second product register in the fabric) and adder-tree levels
+between pipeline registers; ``auto`` (the default)
 lets the delay model choose them for the target clock (:mod:`rtlnn.hw.timing_model`).
 ``Stages: n`` (ShiftAdd layers) sets the layer's cycle count instead, the registers placed by
 the delay model so the slowest stage is as fast as n stages allow.
@@ -65,7 +66,7 @@ _BRAM_NEVER = 1_000_000_000
 _MODEL_KEYS = {"Precision", "ReuseFactor", "Strategy", "BramFactor", "TraceOutput", "FifoDepth", "Pipeline"}
 _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast", "Pipeline"}
 #: ``Pipeline`` settings -> (the ir.Dense field, the values an integer may take)
-PIPELINE_KEYS = {"MultiplierRegisters": ("multiplier_registers", (0, 1, 2)),
+PIPELINE_KEYS = {"MultiplierRegisters": ("multiplier_registers", (0, 1, 2, 3)),
                  "AdderLevelsPerStage": ("adder_levels_per_stage", None),
                  "Stages": ("pipeline_stages", None)}  # ShiftAdd only: the layer's cycle count
 #: IR kinds with a ``Pipeline`` setting (the multiplier Dense generators)

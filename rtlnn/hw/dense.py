@@ -23,8 +23,16 @@ Multiplier registers (``multiplier_registers``, config ``Pipeline.MultiplierRegi
 1 (the default) registers each product as above; 2 also registers both operands in front
 of the multiplier (the operand mux of RF > 1 then has a cycle of its own, and a DSP block
 can hold both registers: MULT18X18D's input and output registers on ECP5, DSP48's
-A/B and M registers on Xilinx); 0 leaves the product combinational into the accumulators
-and the adder trees.  Each register moves everything behind it one cycle later.
+A/B and M registers on Xilinx); 3 registers the product once more, in the fabric (the route
+from a DSP block to the accumulators and trees, which sit wherever the fabric has room, gets a
+cycle of its own); 0 leaves the product combinational into the accumulators and the adder
+trees.  Each register moves everything behind it one cycle later.
+
+Phase copies (RF > 1).  The accumulator updates follow the phase of the products, K cycles
+after the phase counter.  Rather than one delayed phase fanning out to every accumulator of
+the layer (at RF 8 on ECP5 that net, over 1,000 clock enables, was the critical path at
+~100 MHz), each multiplier has its own copy (:func:`rtlnn.hw.pipeline.phase_copy`, a counter
+synthesis cannot merge with the others) driving only its own accumulators.
 
 Per multiplier, each contiguous run of phases of one output (a *group*) keeps a partial
 accumulator over its phases below RF-1; the product of phase RF-1 is not accumulated but
@@ -59,12 +67,12 @@ from ..arith import product_type
 from ..fixed import FixedType
 from .adder_tree import AdderTree, adder_tree_latency, _check_levels
 from .cast import cast, shape_of
-from .pipeline import delay, phase_counter
+from .pipeline import delay, phase_copy, phase_counter
 
 __all__ = ["Dense", "dense_schedule", "DenseSchedule", "MULTIPLIER_REGISTERS"]
 
 #: The multiplier-register settings: none, the product, the operands and the product.
-MULTIPLIER_REGISTERS = (0, 1, 2)
+MULTIPLIER_REGISTERS = (0, 1, 2, 3)
 
 
 @dataclass(frozen=True)
@@ -148,8 +156,8 @@ class Dense(wiring.Component):
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, where)
         if isinstance(multiplier_registers, bool) or multiplier_registers not in MULTIPLIER_REGISTERS:
-            raise ir.RtlnnError(f"{where}: multiplier_registers (config Pipeline.MultiplierRegisters) must be 0, 1 "
-                                f"or 2, not {multiplier_registers!r}")
+            raise ir.RtlnnError(f"{where}: multiplier_registers (config Pipeline.MultiplierRegisters) must be 0, 1, "
+                                f"2 or 3, not {multiplier_registers!r}")
         weight = check_dense_layer(layer, in_t, where)
         self.layer_name = layer.name
         self.in_t, self.weight_t, self.bias_t = in_t, layer.weight_t, layer.bias_t
@@ -222,26 +230,40 @@ class Dense(wiring.Component):
             m.d.sync += prod.eq(a * b)
         else:
             m.d.comb += prod.eq(a * b)
+        if k >= 3:  # the product again, in the fabric: the route out of the DSP block gets a cycle
+            prod = delay(m, prod, 1, name=f"prod_{mlt}_fabric")
         pc = Signal(shape_of(self.accum_t), name=f"prod_{mlt}_acc")  # one cast, many readers
         m.d.comb += pc.eq(cast(prod, self.product_t, self.accum_t))
         return pc
 
-    def _x_rotation(self, m):
+    def _x_rotation(self, m, source=None, load=None):
         """``x_rot`` (see the module doc): ``in_valid`` loads ``in_data`` turned by one element,
-        every other cycle it turns by one more."""
-        w = self.in_t.width
-        x_rot = Signal(self.n_in * w, name="x_rot", reset_less=True)
-        with m.If(self.in_valid):
-            m.d.sync += x_rot.eq(Cat(self.in_data[w:], self.in_data[:w]))
-        with m.Else():
-            m.d.sync += x_rot.eq(Cat(x_rot[w:], x_rot[:w]))
+        every other cycle it turns by one more.  A subclass may load it from another ``source``
+        with its own ``load(k)`` condition per element (so no one net selects them all)."""
+        w, n = self.in_t.width, self.n_in
+        source = self.in_data if source is None else source
+        x_rot = Signal(n * w, name="x_rot", reset_less=True)
+        if load is None:
+            with m.If(self.in_valid):
+                m.d.sync += x_rot.eq(Cat(source[w:], source[:w]))
+            with m.Else():
+                m.d.sync += x_rot.eq(Cat(x_rot[w:], x_rot[:w]))
+            return x_rot
+        for k in range(n):
+            nxt = (k + 1) % n
+            with m.If(load(k)):
+                m.d.sync += x_rot[k * w:(k + 1) * w].eq(source[nxt * w:(nxt + 1) * w])
+            with m.Else():
+                m.d.sync += x_rot[k * w:(k + 1) * w].eq(x_rot[nxt * w:(nxt + 1) * w])
         return x_rot
 
-    def _x_operand(self, m, mlt: int, phase, lag: int, x_rot):
+    def _x_operand(self, m, mlt: int, phase, lag: int, x_rot, source=None):
         """Multiplier ``mlt``'s input operand for the product of phase ``t``, read in cycle
-        ``t + lag`` after ``in_valid`` (``in_data`` in cycle 0, then a tap of ``x_rot``), as a
-        mux over ``phase`` of the distinct taps (the last one the default: no constant leg)."""
+        ``t + lag`` after ``in_valid`` (``in_data`` — or ``source`` — in cycle 0, then a tap of
+        ``x_rot``), as a mux over ``phase`` of the distinct taps (the last one the default: no
+        constant leg)."""
         n = self.n_in
+        source = self.in_data if source is None else source
         taps: dict = {}  # (from in_data, element) -> phases
         for t in range(self.reuse_factor):
             p = self.schedule.product(mlt, t)
@@ -249,7 +271,7 @@ class Dense(wiring.Component):
                 c = t + lag
                 taps.setdefault((True, p[1]) if c == 0 else (False, (p[1] - c) % n), []).append(t)
         a = Signal(shape_of(self.in_t), name=f"mul_{mlt}_x")
-        legs = [(ts, self._element(self.in_data if first else x_rot, k)) for (first, k), ts in taps.items()]
+        legs = [(ts, self._element(source if first else x_rot, k)) for (first, k), ts in taps.items()]
         if len(legs) == 1:
             m.d.comb += a.eq(legs[0][1])
         else:
@@ -263,25 +285,20 @@ class Dense(wiring.Component):
 
     def _multipliers(self, m):
         """The multipliers and their products cast to ``accum_t``: returns ``(products,
-        phase)`` where ``phase`` (None at RF 1) is the phase whose product ``products`` hold
-        (it selects the accumulator updates).  Subclasses change where the operands come
-        from (:mod:`rtlnn.hw.dense_resource`)."""
+        phases)`` where ``phases[m]`` (none at RF 1) is the phase whose product multiplier m's
+        product holds (it selects m's accumulator updates).  Subclasses change where the
+        operands come from (:mod:`rtlnn.hw.dense_resource`)."""
         rf, sch = self.reuse_factor, self.schedule
         w_shape = shape_of(self.weight_t)
         element = self._element
-        phase_k = None
+        k = self.multiplier_registers
 
         # Phase counter: in_valid forces phase 0, then it free-runs modulo RF.
         if rf > 1:
             phase = phase_counter(m, self.in_valid, rf)
-            phase_k = phase  # delayed as the products are: phase_d, phase_dd, ...
-            for n in range(self.multiplier_registers):
-                r = Signal(range(rf), name="phase_d" + "d" * n, reset_less=True)
-                m.d.sync += r.eq(phase_k)
-                phase_k = r
             x_rot = self._x_rotation(m)
 
-        prods = []
+        prods, phases = [], []
         for mlt in range(sch.n_multipliers):
             if rf == 1:
                 j, i, w = sch.product(mlt, 0)
@@ -296,34 +313,37 @@ class Dense(wiring.Component):
                             m.d.comb += b.eq(Const(w, w_shape))
                     with m.Default():
                         m.d.comb += b.eq(Const(weights[-1][1], w_shape))
+                # the products' phase, K cycles late: the multiplier's own copy (phase_copy)
+                phases.append(phase if k == 0 else delay(m, phase_copy(m, self.in_valid, rf, name=f"mul_{mlt}_phase"),
+                                                         k - 1, name=f"mul_{mlt}_phase"))
             prods.append(self._multiply(m, mlt, a, b))
-        return prods, phase_k
+        return prods, phases
 
-    def _sum_and_output(self, m, prods, phase_d):
-        """Partial accumulators (updated by ``phase_d``, the products' phase), adder trees,
-        casts, output register."""
+    def _sum_and_output(self, m, prods, phases):
+        """Partial accumulators (updated by ``phases``, each multiplier's products' phase),
+        adder trees, casts, output register."""
         sch, res_w = self.schedule, self.result_t.width
 
         # Partial accumulators and the terms of each output.
         acc_shape = shape_of(self.accum_t)
         terms = [[] for _ in range(self.n_out)]
-        updates = {}  # phase -> [(acc, is_first, product)]
+        updates = {}  # multiplier -> phase -> [(acc, is_first)]
         for g in sch.groups:
             acc_last, direct = self._splits(g)
             if acc_last is not None:
                 acc_t = _widen(self.accum_t, _guard_bits(acc_last - g.first + 1))
                 acc = Signal(shape_of(acc_t), name=f"acc_{g.mult}_{g.out}", reset_less=True)
                 for t in range(g.first, acc_last + 1):
-                    updates.setdefault(t, []).append((acc, t == g.first, prods[g.mult]))
+                    updates.setdefault(g.mult, {}).setdefault(t, []).append((acc, t == g.first))
                 terms[g.out].append(acc)
             if direct:
                 terms[g.out].append(prods[g.mult])
-        if updates:
-            with m.Switch(phase_d):
-                for t in sorted(updates):
+        for mlt, by_phase in updates.items():
+            with m.Switch(phases[mlt]):
+                for t in sorted(by_phase):
                     with m.Case(t):
-                        for acc, first, prod in updates[t]:
-                            m.d.sync += acc.eq(prod if first else acc + prod)
+                        for acc, first in by_phase[t]:
+                            m.d.sync += acc.eq(prods[mlt] if first else acc + prods[mlt])
         for j, b in enumerate(self.bias_accum):
             if b:
                 terms[j].append(Const(b, acc_shape))

@@ -12,15 +12,21 @@ implements — and carries ``rom_style`` (``"block"`` for RF >= 2; a one-word me
 set of constants and is left to the fabric as ``"distributed"``), which Yosys and Vivado
 both honour.
 
-Timing.  The cycle ``in_valid`` is high (phase 0) the input is loaded into Latency's
-rotating register ``x_rot`` (``x_reg`` at RF 1) and the memory is addressed with phase 0;
-the weights of phase ``t`` come out of the memory one cycle after their address, and both
-operands are then read from registers (the input operand from a tap of ``x_rot`` for
-cycle ``t + 1``, as Latency reads it for cycle ``t``).  So the whole
-multiply-accumulate runs one cycle behind Latency's: latency = RF + K + T + 1 (K multiplier
-registers, as in Latency; RF + T + 2 at the default K = 1), II = RF, with
-``ceil(P / RF)`` multipliers for P nonzero weights (RF from 1 to P: one multiplier per
-output at RF = n_in, a single multiplier at RF = P).
+Timing.  The input is registered as it comes (``x``, no enable: only its value the cycle
+after ``in_valid`` is read, so ``in_valid`` does not fan out to every input bit), and the
+memory is addressed with phase 0 the cycle ``in_valid`` is high.  The weights of phase ``t``
+come out of the memory one cycle after their address, and for a block memory (RF > 1) one
+more: its output register (DP16KD ``OUTREG`` on ECP5, packed by
+:mod:`rtlnn.flows.ecp5_bram`; without it the block's clock-to-out alone is 5.6 ns there).
+The input operand of phase ``t`` is read the cycle after the phase (from ``x`` for phase 0,
+then a tap of Latency's rotating register ``x_rot``, loaded from ``x``) and delayed to meet
+its weight.  Each multiplier has its own copy of the phase (:func:`~rtlnn.hw.pipeline.phase_copy`)
+for its input taps and its accumulators, and the copies load ``x_rot`` element by element, so
+no phase or valid net fans out across the layer.  So the whole multiply-accumulate runs
+``R`` cycles behind Latency's (R = 1 at RF 1, 2 for a block memory): latency =
+RF + K + T + R (K multiplier registers, as in Latency), II = RF, with ``ceil(P / RF)``
+multipliers for P nonzero weights (RF from 1 to P: one multiplier per output at RF = n_in, a
+single multiplier at RF = P).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from __future__ import annotations
 from amaranth.hdl import Signal, unsigned
 from amaranth.lib.memory import Memory
 
-from .pipeline import phase_counter
+from .pipeline import delay, phase_copy, phase_counter
 from .. import ir
 from ..fixed import FixedType
 from .cast import shape_of
@@ -64,8 +70,10 @@ class DenseResource(Dense):
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
                  multiplier_registers: int = 1):
         super().__init__(layer, in_t, levels_per_stage=levels_per_stage, multiplier_registers=multiplier_registers)
-        self.latency += 1  # the weight memory's read register
         self.rom_style = "block" if self.reuse_factor > 1 else "distributed"
+        # cycles from the address to the weights: the read register, and a block memory's output register
+        self.read_latency = 2 if self.rom_style == "block" else 1
+        self.latency += self.read_latency
         self.words = weight_words(self.schedule, self.weight_t)
         self.word_width = max(1, self.n_multipliers * self.weight_t.width)
         self.weight_memory_bits = self.word_width * self.reuse_factor
@@ -75,40 +83,45 @@ class DenseResource(Dense):
         ww = self.weight_t.width
         x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
 
-        if rf == 1:
-            x_reg = Signal(len(self.in_data), name="x_reg", reset_less=True)
-            with m.If(self.in_valid):
-                m.d.sync += x_reg.eq(self.in_data)
-        else:
-            x_rot = self._x_rotation(m)
+        # The input, registered as it comes (no enable: only its value the cycle after in_valid is
+        # read, so in_valid does not fan out to every input bit); everything below runs one cycle
+        # behind Latency's, with x_reg for in_data.
+        x_reg = delay(m, self.in_data, 1, name="x")
         mem = Memory(shape=unsigned(self.word_width), depth=rf, init=self.words,
                      attrs={"rom_style": self.rom_style})
         m.submodules.weights = mem
         rd = mem.read_port(domain="sync")
+        # A block memory's data is registered once more: the block's own output register
+        # (DP16KD OUTREG, packed by rtlnn.flows.ecp5_bram; a BRAM's DO_REG on Xilinx), whose
+        # clock-to-out is short where the bare read's is most of a period.
+        data = delay(m, rd.data, self.read_latency - 1, name="weights_out")
 
-        phase_d = phase_k = None
+        owns = []
         if rf > 1:
             # The address is the phase: in_valid forces 0, then it free-runs modulo RF.
             phase = phase_counter(m, self.in_valid, rf)
             m.d.comb += rd.addr.eq(phase)
-            # phase_d: of the memory's data; then one more per multiplier register (of the products)
-            delayed = [phase]
-            for n in range(1 + self.multiplier_registers):
-                r = Signal(range(rf), name="phase_d" + "d" * n, reset_less=True)
-                m.d.sync += r.eq(delayed[-1])
-                delayed.append(r)
-            phase_d, phase_k = delayed[1], delayed[-1]
+            # Each multiplier's own copy of the phase, one cycle late (phase_copy): it selects
+            # the multiplier's input tap and (delayed) its accumulators, and some of the copies
+            # load x_rot (from x_reg, the cycle it is 0) — no phase net spans the layer.
+            owns = [phase_copy(m, self.in_valid, rf, name=f"mul_{mlt}_phase") for mlt in range(sch.n_multipliers)]
+            x_rot = self._x_rotation(m, x_reg, load=lambda k: owns[k % len(owns)] == 0)
 
-        prods = []
+        prods, phases = [], []
         for mlt in range(sch.n_multipliers):
-            b = rd.data[mlt * ww:(mlt + 1) * ww]
+            b = data[mlt * ww:(mlt + 1) * ww]
             b = b.as_signed() if self.weight_t.signed else b
             if rf == 1:
                 a = Signal(x_shape, name=f"mul_{mlt}_x")
                 m.d.comb += a.eq(self._element(x_reg, sch.product(mlt, 0)[1]))
             else:
-                a = self._x_operand(m, mlt, phase_d, 1, x_rot)
+                # the tap of the cycle after the phase, delayed to meet the weights; the
+                # products' phase comes K cycles after them
+                a = delay(m, self._x_operand(m, mlt, owns[mlt], 0, x_rot, source=x_reg), self.read_latency - 1,
+                          name=f"mul_{mlt}_x_align")
+                phases.append(delay(m, owns[mlt], self.read_latency - 1 + self.multiplier_registers,
+                                    name=f"mul_{mlt}_phase"))
             bw = Signal(w_shape, name=f"mul_{mlt}_w")
             m.d.comb += bw.eq(b)
             prods.append(self._multiply(m, mlt, a, bw))
-        return prods, phase_k
+        return prods, phases

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["delay", "phase_counter", "holding_register"]
+__all__ = ["delay", "phase_counter", "phase_copy", "holding_register"]
 
 
 def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
@@ -33,6 +33,23 @@ def phase_counter(m, start, period: int):
     with m.If(phase == period - 1):
         m.d.sync += count.eq(0)
     return phase
+
+
+def phase_copy(m, start, period: int, *, name: str):
+    """A registered copy of :func:`phase_counter`'s phase one cycle late: 0 the cycle after
+    ``start``, then counting modulo ``period`` (pass the counter's ``start``, or that start
+    delayed by n cycles for a copy n + 1 cycles late).
+
+    Each copy is its own counter (its next value depends on its own output), so synthesis
+    cannot merge copies as it merges identical registers: a generator gives every cluster of
+    logic (a multiplier's operand mux and accumulators) its own, and no phase net fans out
+    across the whole layer — at RF > 1 on ECP5 such a net was the critical path."""
+    c = Signal(range(period), name=name, reset_less=True)
+    with m.If(start | (c == period - 1)):
+        m.d.sync += c.eq(0)
+    with m.Else():
+        m.d.sync += c.eq(c + 1)
+    return c
 
 
 def holding_register(m: Module, sink, width: int):

@@ -230,9 +230,15 @@ def dense_multiplier_registers(layer, in_t: FixedType, period_ns: float, family:
     """Multiplier registers for the multiplier Dense (:mod:`rtlnn.hw.dense`) at ``period_ns``:
     1 (the product registered) when the operand mux (RF constants or inputs, a 4:1 mux per LUT
     level) and the multiplier fit one stage, else 2 (the operands registered as well, so the
-    mux and the multiplier have a stage each; a DSP block holds both registers)."""
+    mux and the multiplier have a stage each; a DSP block holds both registers).  On ECP5 a
+    time-shared layer (RF > 1) gets 3: its products leave the DSP blocks, spread over the
+    device's DSP rows, for accumulators placed elsewhere, and a second product register in the
+    fabric gives that route a cycle of its own (a 32->16 Resource layer at RF 8: the
+    DSP-to-accumulator route alone took 6.9 ns; see docs/ecp5_timing.md)."""
     model = delay_model(family)
     rf = max(int(layer.reuse_factor), 1)
+    if family == "ecp5" and rf > 1:
+        return 3
     mux_levels = math.ceil(math.log2(rf) / 2) if rf > 1 else 0
     path = model.lut(mux_levels) + model.multiplier(in_t.width, layer.weight_t.width)
     return 1 if path <= model.budget(period_ns) else 2
