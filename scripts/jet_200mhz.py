@@ -10,7 +10,7 @@ the ECP5 design of each precision (``rtlnn.flows.ecp5.build_ecp5``, the serial t
 harness, one run at a time) and reports Fmax, latency and LUT4 / FF.  A 24k-LUT6 design
 takes Yosys minutes and nextpnr tens of minutes on a 2-core machine: run it with ``nice``.
 
-    python scripts/jet_200mhz.py [--freq 200] [--precisions f8.3,w8a16] [--ecp5] [--periods 5,6,7,8,9,10]
+    python scripts/jet_200mhz.py [--freq 200 | --period 5] [--precisions f8.3,w8a16] [--ecp5] [--periods 5,6,7,8,9,10]
         [--out /tmp/rtlnn_jet_200mhz] [--json F.json]
 """
 
@@ -48,6 +48,7 @@ def jet_model(precision: str, family: str, period: float, out: Path, graph=None)
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--freq", type=float, default=200.0)
+    ap.add_argument("--period", type=float, default=None, help="the clock period in ns instead of --freq")
     ap.add_argument("--precisions", default="f8.3,w8a16")
     ap.add_argument("--ecp5", action="store_true", help="place and route each ECP5 design at --freq")
     ap.add_argument("--periods", default="", help="also list the ECP5 cycle count at these periods (ns)")
@@ -57,7 +58,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     out = Path(args.out)
-    period = round(1000.0 / args.freq, 6)
+    if args.period:
+        args.freq = 1000.0 / args.period
+    period = args.period or round(1000.0 / args.freq, 6)
     graph = graph_from_keras(load_keras(demo_model_path()))
     rows = []
     for prec in args.precisions.split(","):

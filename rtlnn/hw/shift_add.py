@@ -35,7 +35,11 @@ overlap; a cast costs by its rounding and saturation logic);
 without one, every adder level costs 1 and a stage holds ``levels_per_stage`` of them.
 A value used in a later stage than its own goes through one register per stage crossed
 (constants never do); the casts share the last stage with the last adders, and the output
-register closes it.  Latency = the number of stages, at least 1; II = 1.  Low bits that an
+register closes it.  Latency = the number of stages, at least 1; II = 1.  With ``stages`` (config
+``Pipeline: {Stages: n}``) the count is given instead and the budget is the smallest that fits
+it (:func:`~rtlnn.hw.timing_model.fewest_stage_schedule`); a graph that needs fewer stages gets
+its outputs delayed to the count.  Inputs straight from registers (``input_registered``) start
+the first stage at 0 ns, others after the model's ``t_input`` (a ReLU or cast in front).  Low bits that an
 adder only passes through (``a + (b << d)`` keeps ``a``'s low ``d`` bits) are wiring, and
 every adder is exactly as wide as the range of the linear form it computes.
 """
