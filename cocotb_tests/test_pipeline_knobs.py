@@ -1,5 +1,5 @@
 """The pipelining knobs (config ``Pipeline``) in Verilator: Dense layers with every multiplier-
-register setting (0, 1, 2) and several adder levels per stage, Latency and Resource, reuse
+register setting (0, 1, 2, 3) and several adder levels per stage, Latency and Resource, reuse
 factors 1-4 — side by side in one design (one Verilator build) fed by one input — bit-exact
 with the emulator, latency and II measured equal to the generators'.  A branch whose stated
 latency were off by one would deliver its neighbour vector's result and mismatch."""
@@ -19,6 +19,8 @@ BRANCHES = {
     "lat_m1": ("Latency", 4, 1, 1),
     "res_m0": ("Resource", 2, 0, 2),
     "res_m2": ("Resource", 4, 2, 1),
+    "lat_m3": ("Latency", 2, 3, 2),
+    "res_m3": ("Resource", 3, 3, 1),
 }
 
 
@@ -52,9 +54,11 @@ def test_every_knob_in_one_design(tmp_path, require_verilator):
     for name, (strategy, rf, k, a) in BRANCHES.items():
         assert layers[name]["pipeline"] == {"multiplier_registers": k, "adder_levels_per_stage": a}
         assert layers[name]["ii"] == rf
-        # latency = RF + K multiplier registers + the adder tree (+ Resource's weight-memory read)
+        # latency = RF + K multiplier registers + the adder tree (+ Resource's weight-memory read,
+        # and at RF > 1 the block memory's output register)
         tree = rm.design._nodes[name].component.tree_latency
-        assert layers[name]["latency_cycles"] == rf + k + tree + (strategy == "Resource")
+        read = (2 if rf > 1 else 1) if strategy == "Resource" else 0
+        assert layers[name]["latency_cycles"] == rf + k + tree + read
     assert layers["chain2"]["pipeline"]["multiplier_registers"] == 2
     rng = np.random.default_rng(3)
     t = typed["x"].result_t

@@ -105,7 +105,15 @@ class DenseResource(Dense):
             # the multiplier's input tap and (delayed) its accumulators, and some of the copies
             # load x_rot (from x_reg, the cycle it is 0) — no phase net spans the layer.
             owns = [phase_copy(m, self.in_valid, rf, name=f"mul_{mlt}_phase") for mlt in range(sch.n_multipliers)]
-            x_rot = self._x_rotation(m, x_reg, load=lambda k: owns[k % len(owns)] == 0)
+            # x_rot element k loads the cycle copy k % n is 0, from a register of its own (the
+            # copy sits by its multiplier, the element wherever its taps pull it: a decoded net
+            # between them was the critical path of the demo's fc2 at RF 24)
+            loads = []
+            for k in range(self.n_in):
+                ld = Signal(name=f"x_rot_load_{k}", reset_less=True)
+                m.d.sync += ld.eq(self.in_valid | (owns[k % len(owns)] == rf - 1))
+                loads.append(ld)
+            x_rot = self._x_rotation(m, x_reg, load=lambda k: loads[k])
 
         prods, phases = [], []
         for mlt in range(sch.n_multipliers):
