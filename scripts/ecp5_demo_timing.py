@@ -9,7 +9,7 @@ synthesized with Yosys, its multiplier registers packed into the DSP blocks
 nextpnr is single-threaded and a point takes many minutes).  One JSON line per point, and
 ``--json`` collects them; docs/ecp5_timing.md holds the table.
 
-    nice python scripts/ecp5_demo_timing.py --points auto,m1,m0,a1 [--rf 24] [--out /tmp/rtlnn_ecp5_demo]
+    nice python scripts/ecp5_demo_timing.py --points auto,m1,m0,a1 [--rf 24] [--layer fc2] [--out /tmp/rtlnn_ecp5_demo]
 """
 
 from __future__ import annotations
@@ -40,15 +40,38 @@ POINTS = {
 }
 
 
-def run_point(name: str, rf: int, period: float, strategy: str, out: Path, freq: float, pack_dsp: bool = True) -> dict:
+def _one_layer(km, layer: str, config: dict, folder: Path, period: float):
+    """The demo's Dense ``layer`` alone (its own weights) as a one-layer model, for a piece
+    of the demo that places and routes in minutes."""
+    import numpy as np
+    from rtlnn import ir
+    from rtlnn.model import RtlnnModel
+    from rtlnn.passes import run_passes
+
+    full = rtlnn.convert_from_keras_model(km, config=config, output_dir=str(folder / "full"), part=PART)
+    dense = full.graph[layer]
+    w, b = np.asarray(dense.weight, dtype=float), np.asarray(dense.bias, dtype=float)
+    g = ir.ModelGraph(name=f"demo_{layer}")
+    g.add(ir.Input("x", [], (w.shape[0],)))
+    g.add(ir.Dense(layer, ["x"], (w.shape[1],), weight=w, bias=b))
+    g.outputs = [layer]
+    return RtlnnModel(run_passes(g, config), config, folder, part=PART, clock_period=period)
+
+
+def run_point(name: str, rf: int, period: float, strategy: str, out: Path, freq: float, pack_dsp: bool = True,
+              layer: str | None = None) -> dict:
     km = rtlnn.load_keras(str(MODEL))
     config = rtlnn.config_from_keras_model(km, granularity="model", default_precision="fixed<16,6>",
                                            default_reuse_factor=rf)
     config["Model"]["Strategy"] = strategy
     if POINTS[name]:
         config["Model"]["Pipeline"] = dict(POINTS[name])
-    folder = out / f"{strategy.lower()}_rf{rf}_{name}{'' if pack_dsp else '_nopack'}"
-    rm = rtlnn.convert_from_keras_model(km, config=config, output_dir=str(folder), part=PART, clock_period=period)
+    folder = out / f"{strategy.lower()}_rf{rf}_{name}{'' if pack_dsp else '_nopack'}{f'_{layer}' if layer else ''}"
+    if layer:
+        rm = _one_layer(km, layer, config, folder, period)
+    else:
+        rm = rtlnn.convert_from_keras_model(km, config=config, output_dir=str(folder), part=PART,
+                                            clock_period=period)
     rm.write(n_vectors=4)
     t0, load0 = time.time(), os.getloadavg()[0]
     res = build_ecp5(folder, "ulx3s-85f", freq, bitstream=False, pack_dsp=pack_dsp)
@@ -73,13 +96,14 @@ def main(argv=None) -> int:
     ap.add_argument("--period", type=float, default=round(1000 / 150, 3), help="pipelining target (ns)")
     ap.add_argument("--freq", type=float, default=150.0, help="nextpnr target (MHz)")
     ap.add_argument("--no-pack-dsp", action="store_true", help="leave the multiplier registers in the fabric")
+    ap.add_argument("--layer", default=None, help="only this Dense layer of the demo (e.g. fc2), with its weights")
     ap.add_argument("--out", default="/tmp/rtlnn_ecp5_demo")
     ap.add_argument("--json", default=None, help="append the rows to this JSON list")
     args = ap.parse_args(argv)
     rows = []
     for name in args.points.split(","):
         row = run_point(name, args.rf, args.period, args.strategy, Path(args.out), args.freq,
-                        pack_dsp=not args.no_pack_dsp)
+                        pack_dsp=not args.no_pack_dsp, layer=args.layer)
         print(json.dumps(row), flush=True)
         rows.append(row)
     if args.json:
