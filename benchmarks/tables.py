@@ -169,7 +169,8 @@ def markdown(results: dict) -> str:
             "| run | command | git commit | rtlnn files changed vs commit | started | finished | machine | load at start |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for k, r in enumerate(results.get("runs", [])):
-        used = any(e.get("run") == k for e in entries)
+        used = any(e.get("run") == k or any(isinstance(e.get(st), dict) and e[st].get("from_run") == k
+                                            for st in ("emu", "sim", "synth", "ecp5")) for e in entries)
         if not used:
             continue
         m = r["machine"]
