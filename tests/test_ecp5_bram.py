@@ -5,28 +5,10 @@ from __future__ import annotations
 
 import json
 
+from ecp5_netlists import CLK, ff, lut
+
 from rtlnn.flows.ecp5_bram import pack_bram_registers
 from rtlnn.flows.ecp5_dsp import pack_file
-
-CLK = 2
-
-
-def _ff(d, q, *, ce=None, lsr="0"):
-    params = {"CEMUX": "CE" if ce is not None else "1 ", "CLKMUX": "CLK", "GSR": "DISABLED", "LSRMUX": "LSR",
-              "REGSET": "RESET"}
-    conn = {"CLK": [CLK], "DI": [d], "LSR": [lsr], "Q": [q]}
-    dirs = {"CLK": "input", "DI": "input", "LSR": "input", "Q": "output"}
-    if ce is not None:
-        conn["CE"], dirs["CE"] = [ce], "input"
-    return {"type": "TRELLIS_FF", "parameters": params, "attributes": {}, "port_directions": dirs,
-            "connections": conn}
-
-
-def _lut(*ins, out):
-    conn = {p: [b] for p, b in zip("ABCD", ins)}
-    conn["Z"] = [out]
-    return {"type": "LUT4", "parameters": {}, "attributes": {}, "connections": conn,
-            "port_directions": {**{p: "input" for p in "ABCD"[:len(ins)]}, "Z": "output"}}
 
 
 def _ram(doa, dob, *, width=36, clkb=CLK, oceb="1"):
@@ -45,7 +27,7 @@ def _ram(doa, dob, *, width=36, clkb=CLK, oceb="1"):
 
 def _netlist(**ram_kw):
     """Read data DOA0, DOB0 into flip-flops whose outputs a LUT reads."""
-    cells = {"ram": _ram([10], [11], **ram_kw), "ff0": _ff(10, 20), "ff1": _ff(11, 21), "use": _lut(20, 21, out=30)}
+    cells = {"ram": _ram([10], [11], **ram_kw), "ff0": ff(10, 20), "ff1": ff(11, 21), "use": lut(20, 21, out=30)}
     ports = {"clk": {"direction": "input", "bits": [CLK]}, "y": {"direction": "output", "bits": [30]}}
     return {"modules": {"top": {"attributes": {}, "ports": ports, "cells": cells, "netnames": {}}}}
 
@@ -65,9 +47,9 @@ def test_read_data_registers_move_into_the_block():
 
 def test_nothing_moves_when_the_register_may_not():
     cases = {
-        "enable": lambda c: c.update(ff0=_ff(10, 20, ce=5)),
-        "reset": lambda c: c.update(ff0=_ff(10, 20, lsr=6)),
-        "second reader": lambda c: c.update(peek=_lut(10, out=31)),
+        "enable": lambda c: c.update(ff0=ff(10, 20, ce=5)),
+        "reset": lambda c: c.update(ff0=ff(10, 20, lsr=6)),
+        "second reader": lambda c: c.update(peek=lut(10, out=31)),
         "output enable not tied high": lambda c: c["ram"]["connections"].update(OCEB=[7]),
     }
     for why, change in cases.items():

@@ -6,27 +6,9 @@ from __future__ import annotations
 import copy
 import json
 
+from ecp5_netlists import CLK, ff, lut
+
 from rtlnn.flows.ecp5_dsp import pack_dsp_registers, pack_file
-
-CLK = 2
-
-
-def _ff(d, q, *, ce=None, lsr="0", srmode=None):
-    params = {"CEMUX": "CE" if ce is not None else "1 ", "CLKMUX": "CLK", "GSR": "DISABLED", "LSRMUX": "LSR",
-              "REGSET": "RESET", **({"SRMODE": srmode} if srmode else {})}
-    conn = {"CLK": [CLK], "DI": [d], "LSR": [lsr], "Q": [q]}
-    dirs = {"CLK": "input", "DI": "input", "LSR": "input", "Q": "output"}
-    if ce is not None:
-        conn["CE"], dirs["CE"] = [ce], "input"
-    return {"type": "TRELLIS_FF", "parameters": params, "attributes": {}, "port_directions": dirs,
-            "connections": conn}
-
-
-def _lut(*ins, out):
-    conn = {f"{p}": [b] for p, b in zip("ABCD", ins)}
-    conn["Z"] = [out]
-    return {"type": "LUT4", "parameters": {}, "attributes": {}, "connections": conn,
-            "port_directions": {**{p: "input" for p in "ABCD"[:len(ins)]}, "Z": "output"}}
 
 
 def _dsp(a, b, p):
@@ -43,10 +25,10 @@ def _netlist():
     """Operands A (2 bits, the upper one sign-extended to A2..A17 in the real thing: A1 = A2) and B
     from flip-flops, B's flip-flop also read by a LUT; product bits P0, P1 into flip-flops."""
     cells = {
-        "ffa0": _ff(10, 20), "ffa1": _ff(11, 21), "ffb0": _ff(12, 22),
+        "ffa0": ff(10, 20), "ffa1": ff(11, 21), "ffb0": ff(12, 22),
         "mul": _dsp([20, 21, 21], [22, "1"], [30, 31]),
-        "ffp0": _ff(30, 40), "ffp1": _ff(31, 41),
-        "use_p": _lut(40, 41, out=50), "use_b": _lut(22, out=51),
+        "ffp0": ff(30, 40), "ffp1": ff(31, 41),
+        "use_p": lut(40, 41, out=50), "use_b": lut(22, out=51),
     }
     ports = {"clk": {"direction": "input", "bits": [CLK]}, "y": {"direction": "output", "bits": [50, 51]}}
     return {"modules": {"top": {"attributes": {}, "ports": ports, "cells": cells, "netnames": {}}}}
@@ -75,8 +57,8 @@ def test_operands_and_product_move_into_the_block():
 def test_nothing_moves_when_it_would_change_the_circuit():
     net = _netlist()
     cells = net["modules"]["top"]["cells"]
-    cells["ffa1"] = _ff(11, 21, ce=60)  # an enable: the block's CE0 is shared by all its registers
-    cells["also_p"] = _lut(30, out=52)  # a product bit read before its register
+    cells["ffa1"] = ff(11, 21, ce=60)  # an enable: the block's CE0 is shared by all its registers
+    cells["also_p"] = lut(30, out=52)  # a product bit read before its register
     ports = net["modules"]["top"]["ports"]
     ports["y"]["bits"].append(52)
     before = copy.deepcopy(cells)
@@ -93,8 +75,8 @@ def test_a_synchronous_reset_gets_its_own_line():
     the block's A register then resets on RST1 (that net), B and P stay on RST0 (low)."""
     net = _netlist()
     cells = net["modules"]["top"]["cells"]
-    cells["ffa0"] = _ff(10, 20, lsr=70, srmode="LSR_OVER_CE")
-    cells["ffa1"] = _ff(11, 21, lsr=70, srmode="LSR_OVER_CE")
+    cells["ffa0"] = ff(10, 20, lsr=70, srmode="LSR_OVER_CE")
+    cells["ffa1"] = ff(11, 21, lsr=70, srmode="LSR_OVER_CE")
     stats = pack_dsp_registers(net)
     mul = cells["mul"]
     assert stats.input_a == stats.input_b == stats.output == 1
@@ -102,7 +84,7 @@ def test_a_synchronous_reset_gets_its_own_line():
     assert mul["parameters"]["REG_INPUTB_RST"] == mul["parameters"]["REG_OUTPUT_RST"] == "RST0"
     # an asynchronous reset cannot move into the block
     net = _netlist()
-    net["modules"]["top"]["cells"]["ffa1"] = _ff(11, 21, lsr=70, srmode="ASYNC")
+    net["modules"]["top"]["cells"]["ffa1"] = ff(11, 21, lsr=70, srmode="ASYNC")
     assert pack_dsp_registers(net).input_a == 0
 
 
@@ -111,7 +93,7 @@ def test_differing_resets_are_gated_in_front_of_the_block():
     reset, and each reset bit's D goes through a LUT4 computing D and not reset."""
     net = _netlist()
     cells = net["modules"]["top"]["cells"]
-    cells["ffa1"] = _ff(11, 21, lsr=70, srmode="LSR_OVER_CE")  # ffa0 has none
+    cells["ffa1"] = ff(11, 21, lsr=70, srmode="LSR_OVER_CE")  # ffa0 has none
     stats = pack_dsp_registers(net)
     mul = cells["mul"]
     assert stats.input_a == 1 and stats.reset_gates == 1
