@@ -22,10 +22,9 @@ the same values in the same cycles.  The ECP5 build runs this before the DSP pac
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .ecp5_dsp import FF, plain_register
+from .ecp5_dsp import FF, netlist_index, plain_register
 
 __all__ = ["pack_bram_registers", "BramPacking"]
 
@@ -64,14 +63,7 @@ def _pack_module(module: dict, stats: BramPacking) -> None:
     brams = [name for name, c in cells.items() if c["type"] == BRAM]
     if not brams:
         return
-    users: dict = defaultdict(list)  # bit -> [(cell name, port)]
-    for name, c in cells.items():
-        for port, bits in c["connections"].items():
-            if c.get("port_directions", {}).get(port) != "output":
-                for b in bits:
-                    if isinstance(b, int):
-                        users[b].append((name, port))
-    port_bits = {b for p in module.get("ports", {}).values() for b in p["bits"] if isinstance(b, int)}
+    _, users, port_bits = netlist_index(module)
     removed: set = set()
 
     def skip(reason: str) -> None:

@@ -94,6 +94,21 @@ def _pins(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{k}" for k in range(n)]
 
 
+def netlist_index(module: dict) -> tuple[dict, dict, set]:
+    """A Yosys JSON module's nets: bit -> the cell driving it, bit -> [(cell, input port)]
+    reading it, and the bits of the module's own ports (which no packing may remove)."""
+    driver: dict = {}
+    users: dict = defaultdict(list)
+    for name, c in module.get("cells", {}).items():
+        for port, bits in c["connections"].items():
+            out = c.get("port_directions", {}).get(port) == "output"
+            for b in bits:
+                if isinstance(b, int):
+                    (driver.__setitem__(b, name) if out else users[b].append((name, port)))
+    port_bits = {b for p in module.get("ports", {}).values() for b in p["bits"] if isinstance(b, int)}
+    return driver, users, port_bits
+
+
 def pack_dsp_registers(netlist: dict) -> DspPacking:
     """Pack registers into every MULT18X18D of every module of a Yosys JSON ``netlist`` (in place)."""
     stats = DspPacking()
@@ -107,15 +122,7 @@ def _pack_module(module: dict, stats: DspPacking) -> None:
     dsps = [name for name, c in cells.items() if c["type"] == DSP]
     if not dsps:
         return
-    driver: dict = {}  # bit -> cell name driving it
-    users: dict = defaultdict(list)  # bit -> [(cell name, port)]
-    for name, c in cells.items():
-        for port, bits in c["connections"].items():
-            out = c.get("port_directions", {}).get(port) == "output"
-            for b in bits:
-                if isinstance(b, int):
-                    (driver.__setitem__(b, name) if out else users[b].append((name, port)))
-    port_bits = {b for p in module.get("ports", {}).values() for b in p["bits"] if isinstance(b, int)}
+    driver, users, port_bits = netlist_index(module)
     removed: set = set()
     operand_ffs: set = set()  # flip-flops copied into a block's input registers
     gates: dict = {}  # flip-flop -> the net of its D gated by its synchronous reset
