@@ -25,7 +25,10 @@ and the product, 3 also a second product register in the fabric) and adder-tree 
 between pipeline registers; ``auto`` (the default)
 lets the delay model choose them for the target clock (:mod:`rtlnn.hw.timing_model`).
 ``Stages: n`` (ShiftAdd layers) sets the layer's cycle count instead, the registers placed by
-the delay model so the slowest stage is as fast as n stages allow.
+the delay model so the slowest stage is as fast as n stages allow.  ``OperandTaps: n`` (a
+multiplier Dense at RF > 1) lets each multiplier read at most n taps of the rotating input,
+multiplying some zero weights instead of skipping them: more multipliers, a smaller operand
+mux (``auto``: 1 on ECP5, no limit elsewhere; see :func:`rtlnn.hw.dense.dense_schedule`).
 
 ``LayerName.<layer>.OutputCast: "fixed<8,3,RND,SAT>"`` inserts an explicit Cast layer named
 ``<layer>_cast`` after ``<layer>``: every reader of the layer (and the model output) reads
@@ -68,7 +71,8 @@ _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast", "P
 #: ``Pipeline`` settings -> (the ir.Dense field, the values an integer may take)
 PIPELINE_KEYS = {"MultiplierRegisters": ("multiplier_registers", (0, 1, 2, 3)),
                  "AdderLevelsPerStage": ("adder_levels_per_stage", None),
-                 "Stages": ("pipeline_stages", None)}  # ShiftAdd only: the layer's cycle count
+                 "Stages": ("pipeline_stages", None),  # ShiftAdd only: the layer's cycle count
+                 "OperandTaps": ("operand_taps", None)}  # RF > 1: input taps a multiplier may read
 #: IR kinds with a ``Pipeline`` setting (the multiplier Dense generators)
 _PIPELINE_KINDS = ("Dense",)
 _STRATEGIES = {"latency": "Latency", "resource": "Resource",
@@ -338,7 +342,8 @@ def _check_pipeline(value, where: str, kind: str | None) -> None:
         allowed = PIPELINE_KEYS[key][1]
         ok = isinstance(v, int) and not isinstance(v, bool) and (v in allowed if allowed else v >= 1)
         if not ok:
-            need = ("0 (no register), 1 (product register) or 2 (operand and product registers)"
+            need = ("0 (no register), 1 (product register), 2 (operand and product registers) or 3 (as 2, "
+                    "plus a second product register)"
                     if allowed else "a whole number >= 1")
             raise RtlnnError(f"config {where}.{key} must be {need}, or 'auto' (chosen for the target clock), "
                              f"not {v!r}")

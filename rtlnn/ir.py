@@ -97,6 +97,9 @@ class Dense(Layer):
     #: a ShiftAdd layer's cycle count (config ``Pipeline: {Stages: n}``), registers placed by
     #: the delay model to balance the stages; "auto": as few as the target clock allows
     pipeline_stages: int | str = "auto"
+    #: at RF > 1, the most taps of the rotating input one multiplier reads (config
+    #: ``Pipeline: {OperandTaps: n}``); "auto": the delay model's family decides
+    operand_taps: int | str = "auto"
     kind: ClassVar[str] = "Dense"
 
     @property

@@ -93,10 +93,12 @@ def test_auto_follows_the_clock():
     assert dense_multiplier_registers(fc1, in_t, 50.0, "ecp5") == 1
     fc1.reuse_factor = 16  # a 16:1 operand mux in front of the multiplier
     assert dense_multiplier_registers(fc1, in_t, 5.0, "xc7") == 2
-    assert dense_pipeline(fc1, in_t, HwOptions()) == {"levels_per_stage": 2, "multiplier_registers": 1}
+    assert dense_pipeline(fc1, in_t, HwOptions()) == {"levels_per_stage": 2, "multiplier_registers": 1,
+                                                      "operand_taps": None}
     fc1.multiplier_registers, fc1.adder_levels_per_stage = 0, 4
     assert dense_pipeline(fc1, in_t, HwOptions(clock_period=5.0, family="ecp5")) == {
-        "levels_per_stage": 4, "multiplier_registers": 0}
+        "levels_per_stage": 4, "multiplier_registers": 0, "operand_taps": 1}
+    assert dense_pipeline(fc1, in_t, HwOptions(clock_period=5.0, family="xc7"))["operand_taps"] is None
 
 
 def test_network_report_shows_the_knobs(tmp_path):

@@ -17,7 +17,10 @@ caller may change ``in_data`` afterwards) that turns by one element every cycle:
 input ``i`` needed in cycle ``c`` reads tap ``(i - c) mod n_in`` — the same tap for a whole run
 of consecutive inputs, which is what a multiplier walks (products sorted by output, then
 input).  So instead of an RF-to-1 mux per multiplier operand there is one wire per run (a
-zero weight skipped starts a new one): a mux of a few taps.
+zero weight skipped starts a new one): a mux of a few taps.  With ``operand_taps`` (config
+``Pipeline: {OperandTaps: n}``) a multiplier reads at most n taps: zero weights inside its run
+are multiplied (a product of 0) rather than skipped where that keeps the taps within n, at the
+cost of more multipliers (:func:`dense_schedule`; ``auto`` is 1 on ECP5).
 
 Multiplier registers (``multiplier_registers``, config ``Pipeline.MultiplierRegisters``):
 1 (the default) registers each product as above; 2 also registers both operands in front
@@ -58,7 +61,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Signal, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -89,7 +92,7 @@ class Group:
 class DenseSchedule:
     """Which product runs where and when; everything the hardware and the cost report need."""
 
-    products: tuple  # ((j, i, w_raw), ...) sorted by (j, i)
+    products: tuple  # ((j, i, w_raw) or None for an idle phase, ...) sorted by (j, i)
     reuse_factor: int
     n_multipliers: int
     groups: tuple  # Group, in multiplier then phase order
@@ -99,22 +102,95 @@ class DenseSchedule:
         return self.products[p] if phase < self.reuse_factor and p < len(self.products) else None
 
 
-def dense_schedule(weight_raw: np.ndarray, reuse_factor: int) -> DenseSchedule:
-    """The product schedule for raw weights ``(n_in, n_out)`` at ``reuse_factor`` (checked by the caller)."""
+def dense_schedule(weight_raw: np.ndarray, reuse_factor: int, max_taps: int | None = None) -> DenseSchedule:
+    """The product schedule for raw weights ``(n_in, n_out)`` at ``reuse_factor`` (checked by the caller).
+
+    ``max_taps`` (None: no limit) bounds how many taps of the rotating input ``x_rot`` one
+    multiplier reads (see the module doc): skipping a zero weight inside a multiplier's run
+    starts a new tap, so with a limit some zero weights are multiplied instead (a product of 0,
+    accumulated like any other) — more multipliers, a smaller operand mux.
+    """
     n_in, n_out = weight_raw.shape
-    products = tuple((j, i, int(weight_raw[i, j])) for j in range(n_out) for i in range(n_in)
-                     if int(weight_raw[i, j]) != 0)
     rf = reuse_factor
+    if max_taps is None:
+        products = tuple((j, i, int(weight_raw[i, j])) for j in range(n_out) for i in range(n_in)
+                         if int(weight_raw[i, j]) != 0)
+    else:
+        products = _tap_limited_products(weight_raw, rf, max_taps)
     n_mult = -(-len(products) // rf)
     groups = []
     for mlt in range(n_mult):
         run = products[mlt * rf:(mlt + 1) * rf]
-        start = 0
-        for t in range(1, len(run) + 1):
-            if t == len(run) or run[t][0] != run[start][0]:
+        start = None
+        for t in range(len(run) + 1):
+            if start is not None and (t == len(run) or run[t] is None or run[t][0] != run[start][0]):
                 groups.append(Group(mlt, run[start][0], start, t - 1))
+                start = None
+            if start is None and t < len(run) and run[t] is not None:
                 start = t
     return DenseSchedule(products, rf, n_mult, tuple(groups))
+
+
+def _tap_limited_products(weight_raw: np.ndarray, rf: int, max_taps: int) -> tuple:
+    """Products (``None`` for an idle phase) in runs of ``rf`` phases, one run per multiplier,
+    each reading at most ``max_taps`` taps of ``x_rot``.
+
+    The weights are walked by (output, input) with the zeros in place: along that walk the
+    tap ``(i - phase) mod n_in`` stays the same, also across outputs.  A run starts at a
+    nonzero weight; inside it a run of zeros is either multiplied (phases of weight 0) or
+    skipped, which costs a tap; of the ways to spend the skips, the one that gets furthest
+    along the walk is taken.  Zero products of an output with no nonzero weight in the run
+    are left idle (no accumulator for them)."""
+    n_in, n_out = weight_raw.shape
+    walk = [(j, i, int(weight_raw[i, j])) for j in range(n_out) for i in range(n_in)]
+    nonzero = [k for k, p in enumerate(walk) if p[2] != 0]
+    zeros_end = [0] * (len(walk) + 1)  # zeros_end[k]: the first nonzero at or after k (len(walk) if none)
+    zeros_end[len(walk)] = len(walk)
+    for k in range(len(walk) - 1, -1, -1):
+        zeros_end[k] = k if walk[k][2] != 0 else zeros_end[k + 1]
+
+    def fill(k, slots, skips, memo):
+        """Furthest walk position reachable from ``k`` with ``slots`` phases and ``skips`` tap changes."""
+        key = (k, slots, skips)
+        if key not in memo:
+            if slots == 0 or k >= len(walk):
+                memo[key] = k
+            elif walk[k][2] != 0:
+                memo[key] = fill(k + 1, slots - 1, skips, memo)
+            else:
+                best = fill(k + 1, slots - 1, skips, memo)  # multiply the zero
+                if skips and zeros_end[k] < len(walk):
+                    best = max(best, fill(zeros_end[k], slots, skips - 1, memo))
+                memo[key] = best
+        return memo[key]
+
+    products = []
+    k = nonzero[0] if nonzero else len(walk)
+    while k < len(walk):
+        run, skips, memo = [], max_taps - 1, {}
+        while len(run) < rf and k < len(walk):
+            if walk[k][2] != 0:
+                run.append(walk[k])
+                k += 1
+                continue
+            slots = rf - len(run)
+            if skips and zeros_end[k] < len(walk) and \
+                    fill(zeros_end[k], slots, skips - 1, memo) > fill(k + 1, slots - 1, skips, memo):
+                skips -= 1
+                k = zeros_end[k]
+            else:
+                run.append(walk[k])
+                k += 1
+        # zero products of an output with no nonzero weight in this run: idle
+        live = {p[0] for p in run if p[2] != 0}
+        run = [p if p[0] in live else None for p in run]
+        while run and run[-1] is None:
+            run.pop()
+        products += run + [None] * (rf - len(run))
+        k = zeros_end[k] if k < len(walk) else k
+    while products and products[-1] is None:
+        products.pop()
+    return tuple(products)
 
 
 def _widen(t: FixedType, extra_bits: int) -> FixedType:
@@ -151,13 +227,17 @@ class Dense(wiring.Component):
     """
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
-                 multiplier_registers: int = 1):
+                 multiplier_registers: int = 1, operand_taps: int | None = None):
         where = f"Dense layer {layer.name!r}"
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         _check_levels(levels_per_stage, where)
         if isinstance(multiplier_registers, bool) or multiplier_registers not in MULTIPLIER_REGISTERS:
             raise ir.RtlnnError(f"{where}: multiplier_registers (config Pipeline.MultiplierRegisters) must be 0, 1, "
                                 f"2 or 3, not {multiplier_registers!r}")
+        if operand_taps is not None and (isinstance(operand_taps, bool) or not isinstance(operand_taps, int)
+                                         or operand_taps < 1):
+            raise ir.RtlnnError(f"{where}: operand_taps (config Pipeline.OperandTaps) must be a whole number >= 1 "
+                                f"or 'auto', not {operand_taps!r}")
         weight = check_dense_layer(layer, in_t, where)
         self.layer_name = layer.name
         self.in_t, self.weight_t, self.bias_t = in_t, layer.weight_t, layer.bias_t
@@ -175,7 +255,10 @@ class Dense(wiring.Component):
         self.levels_per_stage = levels_per_stage
         self.multiplier_registers = int(multiplier_registers)
         self.pipeline = {"multiplier_registers": self.multiplier_registers, "adder_levels_per_stage": levels_per_stage}
-        self.schedule = dense_schedule(w_raw, rf)
+        self.operand_taps = operand_taps if rf > 1 else None
+        if self.operand_taps is not None:
+            self.pipeline["operand_taps"] = self.operand_taps
+        self.schedule = dense_schedule(w_raw, rf, self.operand_taps)
         self.n_multipliers = self.schedule.n_multipliers
         self.n_products = n_products
         self.reuse_factor = rf
@@ -257,11 +340,13 @@ class Dense(wiring.Component):
                 m.d.sync += x_rot[k * w:(k + 1) * w].eq(x_rot[nxt * w:(nxt + 1) * w])
         return x_rot
 
-    def _x_operand(self, m, mlt: int, phase, lag: int, x_rot, source=None):
+    def _x_operand(self, m, mlt: int, phase, lag: int, x_rot, source=None, first=None):
         """Multiplier ``mlt``'s input operand for the product of phase ``t``, read in cycle
         ``t + lag`` after ``in_valid`` (``in_data`` — or ``source`` — in cycle 0, then a tap of
         ``x_rot``), as a mux over ``phase`` of the distinct taps (the last one the default: no
-        constant leg)."""
+        constant leg).  ``first``, when given, is a register high exactly in the cycles ``phase``
+        is 0: with the cycle-0 input and one tap (config ``OperandTaps: 1``) the mux is then a
+        2:1 mux on it, one LUT level behind registers."""
         n = self.n_in
         source = self.in_data if source is None else source
         taps: dict = {}  # (from in_data, element) -> phases
@@ -274,6 +359,8 @@ class Dense(wiring.Component):
         legs = [(ts, self._element(source if first else x_rot, k)) for (first, k), ts in taps.items()]
         if len(legs) == 1:
             m.d.comb += a.eq(legs[0][1])
+        elif first is not None and len(legs) == 2 and legs[0][0] == [0] and lag == 0:
+            m.d.comb += a.eq(Mux(first, legs[0][1], legs[1][1]))
         else:
             with m.Switch(phase):
                 for ts, value in legs[:-1]:

@@ -68,8 +68,9 @@ class DenseResource(Dense):
     strategy = "Resource"
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
-                 multiplier_registers: int = 1):
-        super().__init__(layer, in_t, levels_per_stage=levels_per_stage, multiplier_registers=multiplier_registers)
+                 multiplier_registers: int = 1, operand_taps: int | None = None):
+        super().__init__(layer, in_t, levels_per_stage=levels_per_stage, multiplier_registers=multiplier_registers,
+                         operand_taps=operand_taps)
         self.rom_style = "block" if self.reuse_factor > 1 else "distributed"
         # cycles from the address to the weights: the read register, and a block memory's output register
         self.read_latency = 2 if self.rom_style == "block" else 1
@@ -124,9 +125,11 @@ class DenseResource(Dense):
                 m.d.comb += a.eq(self._element(x_reg, sch.product(mlt, 0)[1]))
             else:
                 # the tap of the cycle after the phase, delayed to meet the weights; the
-                # products' phase comes K cycles after them
-                a = delay(m, self._x_operand(m, mlt, owns[mlt], 0, x_rot, source=x_reg), self.read_latency - 1,
-                          name=f"mul_{mlt}_x_align")
+                # products' phase comes K cycles after them.  `first`: the copy is 0 (a register)
+                first = Signal(name=f"mul_{mlt}_first", reset_less=True)
+                m.d.sync += first.eq(self.in_valid | (owns[mlt] == rf - 1))
+                a = delay(m, self._x_operand(m, mlt, owns[mlt], 0, x_rot, source=x_reg, first=first),
+                          self.read_latency - 1, name=f"mul_{mlt}_x_align")
                 phases.append(delay(m, owns[mlt], self.read_latency - 1 + self.multiplier_registers,
                                     name=f"mul_{mlt}_phase"))
             bw = Signal(w_shape, name=f"mul_{mlt}_w")

@@ -76,15 +76,17 @@ def dense_pipeline(layer: ir.Dense, in_t: FixedType, options: HwOptions) -> dict
     """The pipelining of a multiplier Dense (Latency, Resource): the layer's ``Pipeline``
     settings, and for ``"auto"`` the delay model's choice at the target clock (without one:
     ``levels_per_stage`` adder levels and the product register)."""
-    from .timing_model import dense_multiplier_registers, dense_tree_levels
+    from .timing_model import dense_multiplier_registers, dense_operand_taps, dense_tree_levels
 
-    levels, regs = layer.adder_levels_per_stage, layer.multiplier_registers
+    levels, regs, taps = layer.adder_levels_per_stage, layer.multiplier_registers, layer.operand_taps
     clocked = options.clock_period is not None
     if levels == "auto":
         levels = dense_tree_levels(layer, options.clock_period, options.family) if clocked else options.levels_per_stage
     if regs == "auto":
         regs = dense_multiplier_registers(layer, in_t, options.clock_period, options.family) if clocked else 1
-    return {"levels_per_stage": levels, "multiplier_registers": regs}
+    if taps == "auto":
+        taps = dense_operand_taps(layer, options.family) if clocked else None
+    return {"levels_per_stage": levels, "multiplier_registers": regs, "operand_taps": taps}
 
 
 def _activation(layer: ir.Activation, sources: list[Source], options: HwOptions) -> wiring.Component:

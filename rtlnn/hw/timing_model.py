@@ -44,7 +44,8 @@ from ..fixed import FixedType, Overflow, Rounding
 from ..ir import RtlnnError
 
 __all__ = ["DelayModel", "DELAY_MODELS", "delay_model", "family_of_part", "schedule", "Schedule", "fewest_stage_schedule",
-           "tree_levels_per_stage", "dense_tree_levels", "dense_multiplier_registers", "check_clock_period"]
+           "tree_levels_per_stage", "dense_tree_levels", "dense_multiplier_registers", "dense_operand_taps",
+           "check_clock_period"]
 
 
 @dataclass(frozen=True)
@@ -242,3 +243,16 @@ def dense_multiplier_registers(layer, in_t: FixedType, period_ns: float, family:
     mux_levels = math.ceil(math.log2(rf) / 2) if rf > 1 else 0
     path = model.lut(mux_levels) + model.multiplier(in_t.width, layer.weight_t.width)
     return 1 if path <= model.budget(period_ns) else 2
+
+
+def dense_operand_taps(layer, family: str) -> int | None:
+    """The most input taps one multiplier of a time-shared multiplier Dense reads (None: no
+    limit, the fewest multipliers).  On ECP5, 1: each multiplier's operand is then its
+    phase-0 input or one tap of the rotating input, a 2:1 mux behind a registered select
+    (one LUT level), where the mux of all the taps a run of products skips to (the decoded
+    phase and up to four LUT4 levels, the taps placed across the device) was the critical path
+    of the demo's fc2 at RF 24 (134 MHz).  On 7-series a LUT6 and its F7/F8 muxes hold a
+    16:1 mux a slice, so the fewest multipliers stay."""
+    if family == "ecp5" and max(int(layer.reuse_factor), 1) > 1:
+        return 1
+    return None
