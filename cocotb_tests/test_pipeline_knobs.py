@@ -1,6 +1,6 @@
 """The pipelining knobs (config ``Pipeline``) in Verilator: Dense layers with every multiplier-
 register setting (0, 1, 2, 3) and several adder levels per stage, Latency and Resource, reuse
-factors 1-4 — side by side in one design (one Verilator build) fed by one input — bit-exact
+factors 1-4, and the operand-tap limit (``OperandTaps``) on pruned weights — side by side in one design (one Verilator build) fed by one input — bit-exact
 with the emulator, latency and II measured equal to the generators'.  A branch whose stated
 latency were off by one would deliver its neighbour vector's result and mismatch."""
 
@@ -12,7 +12,7 @@ from rtlnn import ir
 from rtlnn.model import RtlnnModel
 from rtlnn.passes import run_passes
 
-# branch name: (strategy, reuse factor, MultiplierRegisters, AdderLevelsPerStage)
+# branch name: (strategy, reuse factor, MultiplierRegisters, AdderLevelsPerStage[, OperandTaps])
 BRANCHES = {
     "lat_m0": ("Latency", 1, 0, 1),
     "lat_m2": ("Latency", 3, 2, 3),
@@ -21,6 +21,9 @@ BRANCHES = {
     "res_m2": ("Resource", 4, 2, 1),
     "lat_m3": ("Latency", 2, 3, 2),
     "res_m3": ("Resource", 3, 3, 1),
+    "res_t1": ("Resource", 4, 3, 1, 1),  # half the weights zero: products of 0 keep one tap a multiplier
+    "lat_t1": ("Latency", 3, 2, 2, 1),
+    "res_t2": ("Resource", 5, 1, 2, 2),
 }
 
 
@@ -29,8 +32,11 @@ def _graph():
     g = ir.ModelGraph(name="knobs")
     g.add(ir.Input("x", [], (7,)))
     outputs = []
-    for name in BRANCHES:
-        g.add(ir.Dense(name, ["x"], (3,), weight=rng.normal(0, 0.6, (7, 3)), bias=rng.normal(0, 0.4, 3)))
+    for name, knobs in BRANCHES.items():
+        w = rng.normal(0, 0.6, (7, 3))
+        if len(knobs) > 4:
+            w[rng.random((7, 3)) < 0.5] = 0.0
+        g.add(ir.Dense(name, ["x"], (3,), weight=w, bias=rng.normal(0, 0.4, 3)))
         outputs.append(name)
     # a chain: an unregistered multiplier (0) behind a ReLU, into a fully registered one (2)
     g.add(ir.Dense("chain1", ["x"], (5,), weight=rng.normal(0, 0.6, (7, 5)), bias=rng.normal(0, 0.4, 5)))
@@ -39,8 +45,9 @@ def _graph():
     g.outputs = outputs + ["chain2"]
     cfg = {"Model": {"Precision": "fixed<10,4,RND,SAT>"},
            "LayerName": {name: {"Strategy": s, "ReuseFactor": rf,
-                                "Pipeline": {"MultiplierRegisters": k, "AdderLevelsPerStage": a}}
-                         for name, (s, rf, k, a) in BRANCHES.items()}}
+                                "Pipeline": {"MultiplierRegisters": k, "AdderLevelsPerStage": a,
+                                             **({"OperandTaps": taps[0]} if taps else {})}}
+                         for name, (s, rf, k, a, *taps) in BRANCHES.items()}}
     cfg["LayerName"]["chain1"] = {"Pipeline": {"MultiplierRegisters": 0, "AdderLevelsPerStage": 2}}
     cfg["LayerName"]["chain2"] = {"ReuseFactor": 2, "Pipeline": {"MultiplierRegisters": 2}}
     return g, cfg
@@ -51,8 +58,9 @@ def test_every_knob_in_one_design(tmp_path, require_verilator):
     typed = run_passes(graph, cfg)
     rm = RtlnnModel(typed, cfg, tmp_path / "prj", project_name="knobs", clock_period=5.0)
     layers = {entry["name"]: entry for entry in rm.report()["layers"]}
-    for name, (strategy, rf, k, a) in BRANCHES.items():
-        assert layers[name]["pipeline"] == {"multiplier_registers": k, "adder_levels_per_stage": a}
+    for name, (strategy, rf, k, a, *taps) in BRANCHES.items():
+        assert layers[name]["pipeline"] == {"multiplier_registers": k, "adder_levels_per_stage": a,
+                                            **({"operand_taps": taps[0]} if taps else {})}
         assert layers[name]["ii"] == rf
         # latency = RF + K multiplier registers + the adder tree (+ Resource's weight-memory read,
         # and at RF > 1 the block memory's output register)
@@ -66,5 +74,5 @@ def test_every_knob_in_one_design(tmp_path, require_verilator):
                                    rng.integers(t.min_raw, t.max_raw + 1, (398, 7))]))
     sim = rm.simulate(x, seed=2)
     assert sim.n_vectors == 400 and sim.mismatches == 0, sim.first_mismatches
-    assert sim.latency_cycles == rm.latency_cycles and sim.ii == rm.ii == 4
+    assert sim.latency_cycles == rm.latency_cycles and sim.ii == rm.ii == 5
     assert sim.passed
