@@ -14,16 +14,16 @@ both honour.
 
 Timing.  The input is registered as it comes (``x``, no enable: only its value the cycle
 after ``in_valid`` is read, so ``in_valid`` does not fan out to every input bit), and the
-memory is addressed with phase 0 the cycle ``in_valid`` is high.  The weights of phase ``t``
-come out of the memory one cycle after their address, and for a block memory (RF > 1) one
-more: its output register (DP16KD ``OUTREG`` on ECP5, packed by
+memory is addressed from a register, with phase 0 the cycle after ``in_valid``.  The weights
+of phase ``t`` come out of the memory one cycle after their address, and for a block memory
+(RF > 1) one more: its output register (DP16KD ``OUTREG`` on ECP5, packed by
 :mod:`rtlnn.flows.ecp5_bram`; without it the block's clock-to-out alone is 5.6 ns there).
 The input operand of phase ``t`` is read the cycle after the phase (from ``x`` for phase 0,
 then a tap of Latency's rotating register ``x_rot``, loaded from ``x``) and delayed to meet
 its weight.  Each multiplier has its own copy of the phase (:func:`~rtlnn.hw.pipeline.phase_copy`)
 for its input taps and its accumulators, and the copies load ``x_rot`` element by element, so
 no phase or valid net fans out across the layer.  So the whole multiply-accumulate runs
-``R`` cycles behind Latency's (R = 1 at RF 1, 2 for a block memory): latency =
+``R`` cycles behind Latency's (R = 1 at RF 1, 3 for a block memory): latency =
 RF + K + T + R (K multiplier registers, as in Latency), II = RF, with ``ceil(P / RF)``
 multipliers for P nonzero weights (RF from 1 to P: one multiplier per output at RF = n_in, a
 single multiplier at RF = P).
@@ -34,7 +34,7 @@ from __future__ import annotations
 from amaranth.hdl import Signal, unsigned
 from amaranth.lib.memory import Memory
 
-from .pipeline import delay, phase_copy, phase_counter
+from .pipeline import delay, phase_copy
 from .. import ir
 from ..fixed import FixedType
 from .cast import shape_of
@@ -72,8 +72,9 @@ class DenseResource(Dense):
         super().__init__(layer, in_t, levels_per_stage=levels_per_stage, multiplier_registers=multiplier_registers,
                          operand_taps=operand_taps)
         self.rom_style = "block" if self.reuse_factor > 1 else "distributed"
-        # cycles from the address to the weights: the read register, and a block memory's output register
-        self.read_latency = 2 if self.rom_style == "block" else 1
+        # cycles from in_valid to the weights: for a block memory the address register, the read
+        # register and the output register; a one-word memory is read every cycle
+        self.read_latency = 3 if self.rom_style == "block" else 1
         self.latency += self.read_latency
         self.words = weight_words(self.schedule, self.weight_t)
         self.word_width = max(1, self.n_multipliers * self.weight_t.width)
@@ -95,13 +96,14 @@ class DenseResource(Dense):
         # A block memory's data is registered once more: the block's own output register
         # (DP16KD OUTREG, packed by rtlnn.flows.ecp5_bram; a BRAM's DO_REG on Xilinx), whose
         # clock-to-out is short where the bare read's is most of a period.
-        data = delay(m, rd.data, self.read_latency - 1, name="weights_out")
+        data = delay(m, rd.data, min(self.read_latency, 2) - 1, name="weights_out")
 
         owns = []
         if rf > 1:
-            # The address is the phase: in_valid forces 0, then it free-runs modulo RF.
-            phase = phase_counter(m, self.in_valid, rf)
-            m.d.comb += rd.addr.eq(phase)
+            # The address is the phase, from a register (phase_copy: 0 the cycle after in_valid):
+            # decoded from in_valid it was a route from the previous layer to every block of the
+            # memory, the critical path of the whole demo at RF 32 on ECP5 (122 MHz).
+            m.d.comb += rd.addr.eq(phase_copy(m, self.in_valid, rf, name="weights_addr"))
             # Each multiplier's own copy of the phase, one cycle late (phase_copy): it selects
             # the multiplier's input tap and (delayed) its accumulators, and some of the copies
             # load x_rot (from x_reg, the cycle it is 0) — no phase net spans the layer.
