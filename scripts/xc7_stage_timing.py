@@ -9,7 +9,7 @@ delays from Yosys's Xilinx library, a routing allowance per routed net (0.585 ns
 optimistic end, 0.3 ns).  Synthesis-level static timing, not place and route.
 
     python scripts/xc7_stage_timing.py [--precisions f8.3,w8a16] [--designs auto,10,12] [--period 5]
-        [--xc7-model t_add=2.1,t_input=1.1] [--out /tmp/rtlnn_xc7_sta] [--json F.json] [--md F.md] [--paths]
+        [--xc7-model t_add=2.1,t_input=1.1] [--prune 0.7] [--out /tmp/rtlnn_xc7_sta] [--json F.json] [--md F.md] [--paths]
 
 ``--xc7-model`` pipelines with other xc7 delay-model figures than the shipped ones (to evaluate a
 recalibration before making it; the Verilog cache then lives under ``--out``, since the emitted
@@ -150,6 +150,8 @@ def main(argv=None) -> int:
     ap.add_argument("--period", type=float, default=5.0, help="target clock period (ns)")
     ap.add_argument("--out", default="/tmp/rtlnn_xc7_sta")
     ap.add_argument("--paths", action="store_true", help="print each layer's worst path")
+    ap.add_argument("--prune", type=float, default=0.0,
+                    help="zero this fraction of each Dense's smallest weights first (0.7: benchmarks' jetp70)")
     ap.add_argument("--xc7-model", default="", help="override xc7 delay-model figures, e.g. t_add=2.1,t_input=1.1")
     ap.add_argument("--json", default=None)
     ap.add_argument("--md", default=None)
@@ -162,6 +164,12 @@ def main(argv=None) -> int:
         timing_model.DELAY_MODELS["xc7"] = dataclasses.replace(timing_model.DELAY_MODELS["xc7"], **changes)
         os.environ["RTLNN_CACHE_DIR"] = str(out / "cache")
     graph = graph_from_keras(load_keras(demo_model_path()))
+    if args.prune:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from benchmarks.cases import prune_smallest
+
+        graph = prune_smallest(graph, args.prune)
+        out = out / f"p{round(args.prune * 100)}"
     rows = []
     for prec in args.precisions.split(","):
         for design in args.designs.split(","):
@@ -173,7 +181,7 @@ def main(argv=None) -> int:
                     print(f"# {prec}: no split gives {design} cycles", flush=True)
                     continue
                 rm = convert(graph, prec, args.period, split, out, "s" + "-".join(map(str, split.values())))
-            row = {"precision": prec, "xc7_model": args.xc7_model or "shipped",
+            row = {"precision": prec + (f" pruned {args.prune:g}" if args.prune else ""), "xc7_model": args.xc7_model or "shipped",
                    "design": design if design == "auto" else "Stages "
                    + "/".join(str(n) for n in layer_stages(rm) and [v[0] for v in layer_stages(rm).values()]),
                    "period_ns": args.period, **time_design(rm, args.period, args.paths, out / "netlists")}
