@@ -34,7 +34,7 @@ from __future__ import annotations
 from amaranth.hdl import Signal, unsigned
 from amaranth.lib.memory import Memory
 
-from .pipeline import delay, phase_copy
+from .pipeline import delay, phase_copy, phase_fanout
 from .. import ir
 from ..fixed import FixedType
 from .cast import shape_of
@@ -85,10 +85,12 @@ class DenseResource(Dense):
         ww = self.weight_t.width
         x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
 
-        # The input, registered as it comes (no enable: only its value the cycle after in_valid is
-        # read, so in_valid does not fan out to every input bit); everything below runs one cycle
-        # behind Latency's, with x_reg for in_data.
-        x_reg = delay(m, self.in_data, 1, name="x")
+        # The input, registered as it comes (no enable: only its value `lag` cycles after
+        # in_valid is read, so in_valid does not fan out to every input bit); the operands run
+        # `lag` cycles behind Latency's, with x_reg for in_data.  At RF > 1, lag 2: the phase
+        # reaches the multipliers through a pipelined broadcast (phase_fanout).
+        lag = 2 if rf > 1 else 1
+        x_reg = delay(m, self.in_data, lag, name="x")
         mem = Memory(shape=unsigned(self.word_width), depth=rf, init=self.words,
                      attrs={"rom_style": self.rom_style})
         m.submodules.weights = mem
@@ -104,19 +106,15 @@ class DenseResource(Dense):
             # decoded from in_valid it was a route from the previous layer to every block of the
             # memory, the critical path of the whole demo at RF 32 on ECP5 (122 MHz).
             m.d.comb += rd.addr.eq(phase_copy(m, self.in_valid, rf, name="weights_addr"))
-            # Each multiplier's own copy of the phase, one cycle late (phase_copy): it selects
-            # the multiplier's input tap and (delayed) its accumulators, and some of the copies
-            # load x_rot (from x_reg, the cycle it is 0) — no phase net spans the layer.
-            owns = [phase_copy(m, self.in_valid, rf, name=f"mul_{mlt}_phase") for mlt in range(sch.n_multipliers)]
-            # x_rot element k loads the cycle copy k % n is 0, from a register of its own (the
-            # copy sits by its multiplier, the element wherever its taps pull it: a decoded net
-            # between them was the critical path of the demo's fc2 at RF 24)
-            loads = []
-            for k in range(self.n_in):
-                ld = Signal(name=f"x_rot_load_{k}", reset_less=True)
-                m.d.sync += ld.eq(self.in_valid | (owns[k % len(owns)] == rf - 1))
-                loads.append(ld)
-            x_rot = self._x_rotation(m, x_reg, load=lambda k: loads[k])
+            # Each multiplier's own copy of the phase, two cycles late (phase_fanout), and a
+            # register high when it is 0 (`firsts`): the copy selects the multiplier's input tap
+            # and (delayed) its accumulators — no phase or valid net spans the layer.
+            owns, firsts = phase_fanout(m, self.in_valid, rf, sch.n_multipliers, name="mul_phase")
+            # x_rot element k loads (from x_reg) the cycle the copy of a multiplier that reads it
+            # is 0, by that copy's flag (a decoded net from a distant copy was the critical path
+            # of the demo's fc2 at RF 24)
+            owner = self._tap_readers()
+            x_rot = self._x_rotation(m, x_reg, load=lambda k: firsts[owner.get(k, k % sch.n_multipliers)])
 
         prods, phases = [], []
         for mlt in range(sch.n_multipliers):
@@ -126,15 +124,24 @@ class DenseResource(Dense):
                 a = Signal(x_shape, name=f"mul_{mlt}_x")
                 m.d.comb += a.eq(self._element(x_reg, sch.product(mlt, 0)[1]))
             else:
-                # the tap of the cycle after the phase, delayed to meet the weights; the
-                # products' phase comes K cycles after them.  `first`: the copy is 0 (a register)
-                first = Signal(name=f"mul_{mlt}_first", reset_less=True)
-                m.d.sync += first.eq(self.in_valid | (owns[mlt] == rf - 1))
-                a = delay(m, self._x_operand(m, mlt, owns[mlt], 0, x_rot, source=x_reg, first=first),
-                          self.read_latency - 1, name=f"mul_{mlt}_x_align")
-                phases.append(delay(m, owns[mlt], self.read_latency - 1 + self.multiplier_registers,
+                # the tap `lag` cycles after the phase, delayed to meet the weights; the
+                # products' phase comes K cycles after them
+                a = delay(m, self._x_operand(m, mlt, owns[mlt], 0, x_rot, source=x_reg, first=firsts[mlt]),
+                          self.read_latency - lag, name=f"mul_{mlt}_x_align")
+                phases.append(delay(m, owns[mlt], self.read_latency - lag + self.multiplier_registers,
                                     name=f"mul_{mlt}_phase"))
             bw = Signal(w_shape, name=f"mul_{mlt}_w")
             m.d.comb += bw.eq(b)
             prods.append(self._multiply(m, mlt, a, bw))
         return prods, phases
+
+    def _tap_readers(self) -> dict[int, int]:
+        """``x_rot`` element -> a multiplier that reads it (the first in multiplier order)."""
+        sch, n = self.schedule, self.n_in
+        owner = {}
+        for mlt in range(sch.n_multipliers):
+            for t in range(1, self.reuse_factor):
+                p = sch.product(mlt, t)
+                if p is not None:
+                    owner.setdefault((p[1] - t) % n, mlt)
+        return owner
