@@ -63,9 +63,9 @@ def test_every_knob_in_one_design(tmp_path, require_verilator):
                                             **({"operand_taps": taps[0]} if taps else {})}
         assert layers[name]["ii"] == rf
         # latency = RF + K multiplier registers + the adder tree (+ Resource's weight-memory read,
-        # and at RF > 1 the block memory's address and output registers)
+        # and at RF > 1 the phase tree to the address and the block memory's output register)
         tree = rm.design._nodes[name].component.tree_latency
-        read = (3 if rf > 1 else 1) if strategy == "Resource" else 0
+        read = (4 if rf > 1 else 1) if strategy == "Resource" else 0
         assert layers[name]["latency_cycles"] == rf + k + tree + read
     assert layers["chain2"]["pipeline"]["multiplier_registers"] == 2
     rng = np.random.default_rng(3)

@@ -33,7 +33,7 @@ def test_dense_every_knob_bit_exact(cls, rf, regs, levels):
     layer = random_dense(rng, "fc", "x", in_t, 7, 3, zero_fraction=0.2, rf=rf)
     dut = cls(layer, in_t, levels_per_stage=levels, multiplier_registers=regs)
     tree = max(adder_tree_latency(n, levels) for n in dut.n_terms)
-    read = (3 if rf > 1 else 1) if cls is DenseResource else 0  # the weight memory's (address,) read (, output) registers
+    read = (4 if rf > 1 else 1) if cls is DenseResource else 0  # (phase tree,) weight read (, output) registers
     assert dut.latency == rf + regs + tree + read
     assert dut.pipeline == {"multiplier_registers": regs, "adder_levels_per_stage": levels}
     x = random_inputs(rng, in_t, 4, layer.n_in)

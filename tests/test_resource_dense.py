@@ -1,5 +1,5 @@
 """Dense with Strategy Resource under Amaranth's simulator: bit-exact with rtlnn.arith at every reuse
-factor, latency RF + T + 2 (+ 2 at RF > 1: a block memory's address and output registers) and II RF measured,
+factor, latency RF + T + 2 (+ 3 at RF > 1: the phase tree to the address, and a block memory's output register) and II RF measured,
 weights in a memory that carries rom_style."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _check(layer, in_t, rng, n_vec=4, levels_per_stage=2):
     lat._MustUse__silence = True  # read for its latency only
     assert dut.ii == layer.reuse_factor
     assert dut.n_multipliers == math.ceil(layer.n_products() / layer.reuse_factor)
-    assert dut.latency == lat.latency + (3 if layer.reuse_factor > 1 else 1)  # (address,) read (, output) registers
+    assert dut.latency == lat.latency + (4 if layer.reuse_factor > 1 else 1)  # (phase tree,) read (, output) registers
     x = random_inputs(rng, in_t, n_vec, layer.n_in)
     outs, cycles = run_io_parallel(dut, x, [in_t] * layer.n_in, [layer.result_t] * layer.n_out, dut.ii,
                                    seed=int(rng.integers(1 << 30)))

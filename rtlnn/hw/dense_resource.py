@@ -34,13 +34,17 @@ from __future__ import annotations
 from amaranth.hdl import Signal, unsigned
 from amaranth.lib.memory import Memory
 
-from .pipeline import delay, phase_copy, phase_fanout
+from .pipeline import delay, phase_fanout
 from .. import ir
 from ..fixed import FixedType
 from .cast import shape_of
 from .dense import Dense
 
-__all__ = ["DenseResource", "weight_words"]
+__all__ = ["DenseResource", "weight_words", "PHASE_GROUP"]
+
+#: Multipliers per group of the phase tree at RF > 1, and per weight memory (4 weights of up to
+#: 18 bits fill a 72-bit block RAM word: Xilinx's 36 Kb simple dual port, two ECP5 DP16KD).
+PHASE_GROUP = 4
 
 
 def weight_words(schedule, weight_t: FixedType) -> list[int]:
@@ -72,53 +76,66 @@ class DenseResource(Dense):
         super().__init__(layer, in_t, levels_per_stage=levels_per_stage, multiplier_registers=multiplier_registers,
                          operand_taps=operand_taps)
         self.rom_style = "block" if self.reuse_factor > 1 else "distributed"
-        # cycles from in_valid to the weights: for a block memory the address register, the read
-        # register and the output register; a one-word memory is read every cycle
-        self.read_latency = 3 if self.rom_style == "block" else 1
+        # cycles from in_valid to the weights: for block memories the phase tree's root and
+        # group counters (the address), the read register and the output register; a one-word
+        # memory is read every cycle
+        self.read_latency = 4 if self.rom_style == "block" else 1
         self.latency += self.read_latency
         self.words = weight_words(self.schedule, self.weight_t)
         self.word_width = max(1, self.n_multipliers * self.weight_t.width)
         self.weight_memory_bits = self.word_width * self.reuse_factor
 
+    def _weight_memory(self, m, first: int, count: int, name: str):
+        """The weights of multipliers ``first .. first + count - 1``: a memory of their fields of
+        :attr:`words`, and its read port."""
+        ww = self.weight_t.width
+        mask = (1 << (count * ww)) - 1
+        init = [(word >> (first * ww)) & mask for word in self.words]
+        mem = Memory(shape=unsigned(max(1, count * ww)), depth=self.reuse_factor, init=init,
+                     attrs={"rom_style": self.rom_style})
+        m.submodules[name] = mem
+        return mem.read_port(domain="sync")
+
     def _multipliers(self, m):
         rf, sch = self.reuse_factor, self.schedule
-        ww = self.weight_t.width
+        ww, n_mult = self.weight_t.width, sch.n_multipliers
         x_shape, w_shape = shape_of(self.in_t), shape_of(self.weight_t)
 
         # The input, registered as it comes (no enable: only its value `lag` cycles after
         # in_valid is read, so in_valid does not fan out to every input bit); the operands run
-        # `lag` cycles behind Latency's, with x_reg for in_data.  At RF > 1, lag 2: the phase
-        # reaches the multipliers through a pipelined broadcast (phase_fanout).
-        lag = 2 if rf > 1 else 1
+        # `lag` cycles behind Latency's, with x_reg for in_data.
+        lag = 3 if rf > 1 else 1
         x_reg = delay(m, self.in_data, lag, name="x")
-        mem = Memory(shape=unsigned(self.word_width), depth=rf, init=self.words,
-                     attrs={"rom_style": self.rom_style})
-        m.submodules.weights = mem
-        rd = mem.read_port(domain="sync")
-        # A block memory's data is registered once more: the block's own output register
-        # (DP16KD OUTREG, packed by rtlnn.flows.ecp5_bram; a BRAM's DO_REG on Xilinx), whose
-        # clock-to-out is short where the bare read's is most of a period.
-        data = delay(m, rd.data, min(self.read_latency, 2) - 1, name="weights_out")
 
-        owns = []
-        if rf > 1:
-            # The address is the phase, from a register (phase_copy: 0 the cycle after in_valid):
-            # decoded from in_valid it was a route from the previous layer to every block of the
-            # memory, the critical path of the whole demo at RF 32 on ECP5 (122 MHz).
-            m.d.comb += rd.addr.eq(phase_copy(m, self.in_valid, rf, name="weights_addr"))
-            # Each multiplier's own copy of the phase, two cycles late (phase_fanout), and a
-            # register high when it is 0 (`firsts`): the copy selects the multiplier's input tap
-            # and (delayed) its accumulators — no phase or valid net spans the layer.
-            owns, firsts = phase_fanout(m, self.in_valid, rf, sch.n_multipliers, name="mul_phase")
+        if rf == 1:  # one word: constants, no phase
+            weights = [self._weight_memory(m, 0, n_mult, "weights").data]
+            group = max(n_mult, 1)
+        else:
+            # The phase reaches the multipliers through a pipelined tree (phase_fanout): a group
+            # counter per PHASE_GROUP multipliers addresses their own weight memory (0 two cycles
+            # after in_valid), and each multiplier's own copy (0 three cycles after) selects its
+            # input tap and (delayed) its accumulators; `firsts`: registers high when a copy is 0.
+            # No net runs from the previous layer, or from one counter, to the whole layer.
+            group = PHASE_GROUP
+            groups, owns, firsts = phase_fanout(m, self.in_valid, rf, n_mult, name="mul_phase", group=group)
+            weights = []
+            for g, counter in enumerate(groups):
+                rd = self._weight_memory(m, g * group, min(group, n_mult - g * group), f"weights_{g}")
+                m.d.comb += rd.addr.eq(counter)
+                # A block memory's data is registered once more: the block's own output register
+                # (DP16KD OUTREG, packed by rtlnn.flows.ecp5_bram; a BRAM's DO_REG on Xilinx),
+                # whose clock-to-out is short where the bare read's is most of a period.
+                weights.append(delay(m, rd.data, 1, name=f"weights_{g}_out"))
             # x_rot element k loads (from x_reg) the cycle the copy of a multiplier that reads it
             # is 0, by that copy's flag (a decoded net from a distant copy was the critical path
             # of the demo's fc2 at RF 24)
             owner = self._tap_readers()
-            x_rot = self._x_rotation(m, x_reg, load=lambda k: firsts[owner.get(k, k % sch.n_multipliers)])
+            x_rot = self._x_rotation(m, x_reg, load=lambda k: firsts[owner.get(k, k % n_mult)])
 
         prods, phases = [], []
-        for mlt in range(sch.n_multipliers):
-            b = data[mlt * ww:(mlt + 1) * ww]
+        for mlt in range(n_mult):
+            g, j = divmod(mlt, group)
+            b = weights[g][j * ww:(j + 1) * ww]
             b = b.as_signed() if self.weight_t.signed else b
             if rf == 1:
                 a = Signal(x_shape, name=f"mul_{mlt}_x")

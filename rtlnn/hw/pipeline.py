@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["delay", "phase_counter", "phase_copy", "phase_fanout", "holding_register"]
+__all__ = ["delay", "phase_counter", "phase_copy", "phase_follower", "phase_fanout", "holding_register"]
 
 
 def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
@@ -52,32 +52,42 @@ def phase_copy(m, start, period: int, *, name: str):
     return c
 
 
-def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4) -> tuple[list, list]:
-    """``n`` copies of the phase two cycles late (0 two cycles after ``start``, then counting
-    modulo ``period``), and for each a register that is high exactly when the copy is 0.
+def phase_follower(m, leader, period: int, *, name: str):
+    """A counter modulo ``period`` that is ``leader`` (a phase) one cycle late: it restarts the
+    cycle after ``leader`` is 0.  A counter rather than a register of ``leader``, so synthesis
+    cannot merge the followers of one leader into one register."""
+    c = Signal(range(period), name=name, reset_less=True)
+    with m.If((leader == 0) | (c == period - 1)):
+        m.d.sync += c.eq(0)
+    with m.Else():
+        m.d.sync += c.eq(c + 1)
+    return c
 
-    A pipelined broadcast: ``start`` (a layer's ``in_valid``, driven from the previous layer)
-    reaches only ``ceil(n / group)`` group counters (:func:`phase_copy`); each copy follows its
-    group's counter a cycle later (a counter too, so synthesis cannot merge copies).  Resetting
-    every copy from ``start`` itself made one net from the previous layer to every multiplier
-    of the layer, across the device: the critical path of the whole demo at RF 32 on ECP5.
-    Returns ``(copies, zero)``."""
-    counters, flags = [], []
+
+def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4) -> tuple[list, list, list]:
+    """The phase of :func:`phase_counter` broadcast to ``n`` users through a pipelined tree.
+
+    ``start`` (a layer's ``in_valid``, driven from the previous layer) reaches one root counter
+    (:func:`phase_copy`, 0 the cycle after ``start``); ``ceil(n / group)`` group counters follow
+    the root a cycle later, and ``n`` copies follow their group's counter a cycle later again
+    (:func:`phase_follower`).  So every net of the broadcast has a few sinks and a cycle of its
+    own: a time-shared layer's multipliers and weight memories spread over the device (its DSP
+    rows), and one net from the previous layer to all of them — or to one counter per group —
+    was the critical path of the whole demo at RF 32 on ECP5 (117 and 126 MHz).
+
+    Returns ``(groups, copies, zero)``: the group counters (0 two cycles after ``start``), the
+    copies (0 three cycles after ``start``; copy ``k`` follows group ``k // group``), and per
+    copy a register that is high exactly when the copy is 0 (one per group)."""
+    root = phase_copy(m, start, period, name=f"{name}_root")
+    groups, flags = [], []
     for g in range(-(-n // group)):
-        counter = phase_copy(m, start, period, name=f"{name}_group_{g}")
+        counter = phase_follower(m, root, period, name=f"{name}_group_{g}")
         flag = Signal(name=f"{name}_group_{g}_zero", reset_less=True)
         m.d.sync += flag.eq(counter == 0)
-        counters.append(counter)
+        groups.append(counter)
         flags.append(flag)
-    copies = []
-    for k in range(n):
-        c = Signal(range(period), name=f"{name}_{k}", reset_less=True)
-        with m.If((counters[k // group] == 0) | (c == period - 1)):
-            m.d.sync += c.eq(0)
-        with m.Else():
-            m.d.sync += c.eq(c + 1)
-        copies.append(c)
-    return copies, [flags[k // group] for k in range(n)]
+    copies = [phase_follower(m, groups[k // group], period, name=f"{name}_{k}") for k in range(n)]
+    return groups, copies, [flags[k // group] for k in range(n)]
 
 
 def holding_register(m: Module, sink, width: int):
