@@ -1,7 +1,8 @@
 """The phase of a time-shared layer and its copies (rtlnn.hw.pipeline) under Amaranth's simulator,
 with start pulses at random times (not only every ``period`` cycles): a copy is the phase one
-cycle (phase_copy) late; phase_fanout's group counters are it two cycles late, its copies three,
-and its flag is high exactly when its copy is 0."""
+cycle (phase_copy) late; phase_fanout's group counters are it L cycles late (L counter levels:
+the root, then a level per factor of 4 in the group count), its copies L + 1, and its flag is high
+exactly when its copy is 0."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 
-from rtlnn.hw.pipeline import phase_copy, phase_counter, phase_fanout
+from rtlnn.hw.pipeline import phase_copy, phase_counter, phase_fanout, phase_fanout_levels
 
 
-@pytest.mark.parametrize("period, n, group", [(2, 1, 4), (5, 7, 3), (8, 9, 4), (3, 4, 1)])
-def test_copies_follow_the_phase_after_random_starts(period, n, group):
+@pytest.mark.parametrize("period, n, group, levels", [(2, 1, 4, 1), (5, 7, 3, 2), (8, 9, 4, 2), (3, 4, 1, 2),
+                                                       (4, 40, 2, 4), (6, 64, 4, 3)])
+def test_copies_follow_the_phase_after_random_starts(period, n, group, levels):
     m = Module()
     start = Signal()
     phase = phase_counter(m, start, period)
@@ -37,8 +39,9 @@ def test_copies_follow_the_phase_after_random_starts(period, n, group):
     sim.add_testbench(bench)
     sim.run()
     assert len(groups) == len(set(map(id, zero))) == -(-n // group)  # one counter and one flag per group
-    for c in range(3, len(trace)):
+    assert phase_fanout_levels(n, group) == levels
+    for c in range(levels + 1, len(trace)):
         assert trace[c][1] == trace[c - 1][0]  # phase_copy: the phase one cycle late
-        assert trace[c][4] == [trace[c - 2][0]] * len(groups)  # the group counters: two cycles late
-        assert trace[c][2] == [trace[c - 3][0]] * n  # every copy: three cycles late
-        assert trace[c][3] == [int(trace[c - 3][0] == 0)] * n
+        assert trace[c][4] == [trace[c - levels][0]] * len(groups)  # the group counters: L cycles late
+        assert trace[c][2] == [trace[c - levels - 1][0]] * n  # every copy: L + 1 cycles late
+        assert trace[c][3] == [int(trace[c - levels - 1][0] == 0)] * n

@@ -22,6 +22,7 @@ from rtlnn.report import format_report
 
 from graphs import make_mlp
 from test_hw_support import dense_ref, random_dense, random_inputs, run_io_parallel
+from test_resource_dense import read_cycles
 
 
 @pytest.mark.parametrize("cls", [Dense, DenseResource])
@@ -33,7 +34,7 @@ def test_dense_every_knob_bit_exact(cls, rf, regs, levels):
     layer = random_dense(rng, "fc", "x", in_t, 7, 3, zero_fraction=0.2, rf=rf)
     dut = cls(layer, in_t, levels_per_stage=levels, multiplier_registers=regs)
     tree = max(adder_tree_latency(n, levels) for n in dut.n_terms)
-    read = (4 if rf > 1 else 1) if cls is DenseResource else 0  # (phase tree,) weight read (, output) registers
+    read = read_cycles(dut.n_multipliers, rf) if cls is DenseResource else 0
     assert dut.latency == rf + regs + tree + read
     assert dut.pipeline == {"multiplier_registers": regs, "adder_levels_per_stage": levels}
     x = random_inputs(rng, in_t, 4, layer.n_in)

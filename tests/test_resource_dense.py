@@ -1,5 +1,6 @@
 """Dense with Strategy Resource under Amaranth's simulator: bit-exact with rtlnn.arith at every reuse
-factor, latency RF + T + 2 (+ 3 at RF > 1: the phase tree to the address, and a block memory's output register) and II RF measured,
+factor, latency RF + T + 2 at RF 1 (RF + T + 1 + L + 2 at RF > 1: L phase-tree levels to the
+address, the read and a block memory's output register) and II RF measured,
 weights in a memory that carries rom_style."""
 
 from __future__ import annotations
@@ -18,13 +19,25 @@ from rtlnn.hw.dense_resource import DenseResource, weight_words
 from test_hw_support import dense_ref, random_dense, random_inputs, random_type, run_io_parallel
 
 
+def read_cycles(n_multipliers: int, rf: int) -> int:
+    """Resource's cycles on top of Latency's: the read register at RF 1; at RF > 1 the phase
+    tree's levels (the root, one more per factor of 4 in the groups of 4 multipliers), the read
+    and the block memory's output register."""
+    if rf == 1:
+        return 1
+    groups, levels = math.ceil(n_multipliers / 4), 1
+    while groups > 1:
+        groups, levels = math.ceil(groups / 4), levels + 1
+    return levels + 2
+
+
 def _check(layer, in_t, rng, n_vec=4, levels_per_stage=2):
     dut = DenseResource(layer, in_t, levels_per_stage=levels_per_stage)
     lat = Dense(layer, in_t, levels_per_stage=levels_per_stage)
     lat._MustUse__silence = True  # read for its latency only
     assert dut.ii == layer.reuse_factor
     assert dut.n_multipliers == math.ceil(layer.n_products() / layer.reuse_factor)
-    assert dut.latency == lat.latency + (4 if layer.reuse_factor > 1 else 1)  # (phase tree,) read (, output) registers
+    assert dut.latency == lat.latency + read_cycles(dut.n_multipliers, layer.reuse_factor)
     x = random_inputs(rng, in_t, n_vec, layer.n_in)
     outs, cycles = run_io_parallel(dut, x, [in_t] * layer.n_in, [layer.result_t] * layer.n_out, dut.ii,
                                    seed=int(rng.integers(1 << 30)))

@@ -5,28 +5,33 @@ Same arithmetic, product schedule, partial accumulators and adder trees as the `
 from), so it is bit-exact with :func:`rtlnn.arith.dense_raw` by the same argument.
 
 Weights.  Product ``p`` of the schedule runs on multiplier ``p // RF`` in phase ``p % RF``;
-word ``t`` of the weight memory holds, side by side, the weight every multiplier uses in
-phase ``t`` (multiplier 0 in the low bits): ``RF`` words of ``n_multipliers * weight
-width`` bits.  The memory has one synchronous read port — the structure block RAM
-implements — and carries ``rom_style`` (``"block"`` for RF >= 2; a one-word memory is a
-set of constants and is left to the fabric as ``"distributed"``), which Yosys and Vivado
-both honour.
+word ``t`` of :func:`weight_words` holds, side by side, the weight every multiplier uses in
+phase ``t`` (multiplier 0 in the low bits).  At RF > 1 each group of :data:`PHASE_GROUP`
+multipliers has its own memory of its fields of those words (``RF`` words), so a memory sits by
+its multipliers and is addressed by their group's counter.  A memory has one synchronous read
+port — the structure block RAM implements — and carries ``rom_style`` (``"block"`` for RF >= 2;
+at RF 1 the one word is a set of constants, left to the fabric as ``"distributed"``), which
+Yosys and Vivado both honour.
 
-Timing.  The input is registered as it comes (``x``, no enable: only its value the cycle
-after ``in_valid`` is read, so ``in_valid`` does not fan out to every input bit), and the
-memory is addressed from a register, with phase 0 the cycle after ``in_valid``.  The weights
-of phase ``t`` come out of the memory one cycle after their address, and for a block memory
-(RF > 1) one more: its output register (DP16KD ``OUTREG`` on ECP5, packed by
-:mod:`rtlnn.flows.ecp5_bram`; without it the block's clock-to-out alone is 5.6 ns there).
-The input operand of phase ``t`` is read the cycle after the phase (from ``x`` for phase 0,
-then a tap of Latency's rotating register ``x_rot``, loaded from ``x``) and delayed to meet
-its weight.  Each multiplier has its own copy of the phase (:func:`~rtlnn.hw.pipeline.phase_copy`)
-for its input taps and its accumulators, and the copies load ``x_rot`` element by element, so
-no phase or valid net fans out across the layer.  So the whole multiply-accumulate runs
-``R`` cycles behind Latency's (R = 1 at RF 1, 3 for a block memory): latency =
-RF + K + T + R (K multiplier registers, as in Latency), II = RF, with ``ceil(P / RF)``
-multipliers for P nonzero weights (RF from 1 to P: one multiplier per output at RF = n_in, a
-single multiplier at RF = P).
+Timing (RF > 1).  The phase reaches the layer through a pipelined tree
+(:func:`~rtlnn.hw.pipeline.phase_fanout`): ``in_valid`` resets one root counter, a counter per
+group follows it a cycle later and addresses the group's memory, and each multiplier's own
+copy follows its group's counter a cycle later again; no net runs from the previous layer, or
+from one counter, to the whole layer (on ECP5 such nets, across the device's DSP rows, were the
+critical paths in turn).  The weights of phase ``t`` come out of the memory one cycle after
+their address and then its output register (DP16KD ``OUTREG`` on ECP5, packed by
+:mod:`rtlnn.flows.ecp5_bram`; without it the block's clock-to-out alone is 5.6 ns there).  The
+input is registered as it comes (``x``, three registers without enable: only its value three
+cycles after ``in_valid`` is read, so ``in_valid`` does not fan out to the input bits).  The
+input operand of phase ``t`` is read when the multiplier's copy is ``t`` (from ``x`` for phase
+0, behind a registered flag, then a tap of Latency's rotating register ``x_rot``, each element
+loaded from ``x`` by the flag of a multiplier that reads it) and delayed a cycle to meet its
+weight; the copy, delayed, selects the multiplier's accumulators.  So the multiply-accumulate
+runs ``R`` cycles behind Latency's (R = 1 at RF 1, where the operands are read from ``x``
+directly; 4 at RF > 1): latency = RF + K + T + R (K multiplier registers, as in Latency),
+II = RF, with ``ceil(P / RF)`` multipliers for P nonzero weights (RF from 1 to P: one
+multiplier per output at RF = n_in, a single multiplier at RF = P; more with ``OperandTaps``,
+see :func:`rtlnn.hw.dense.dense_schedule`).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from __future__ import annotations
 from amaranth.hdl import Signal, unsigned
 from amaranth.lib.memory import Memory
 
-from .pipeline import delay, phase_fanout
+from .pipeline import delay, phase_fanout, phase_fanout_levels
 from .. import ir
 from ..fixed import FixedType
 from .cast import shape_of
@@ -76,10 +81,11 @@ class DenseResource(Dense):
         super().__init__(layer, in_t, levels_per_stage=levels_per_stage, multiplier_registers=multiplier_registers,
                          operand_taps=operand_taps)
         self.rom_style = "block" if self.reuse_factor > 1 else "distributed"
-        # cycles from in_valid to the weights: for block memories the phase tree's root and
-        # group counters (the address), the read register and the output register; a one-word
-        # memory is read every cycle
-        self.read_latency = 4 if self.rom_style == "block" else 1
+        # cycles from in_valid to the weights: for block memories the phase tree's counter
+        # levels down to the groups' (the address), the read register and the output register;
+        # a one-word memory is read every cycle
+        self.phase_levels = phase_fanout_levels(self.n_multipliers, PHASE_GROUP) if self.reuse_factor > 1 else 0
+        self.read_latency = self.phase_levels + 2 if self.rom_style == "block" else 1
         self.latency += self.read_latency
         self.words = weight_words(self.schedule, self.weight_t)
         self.word_width = max(1, self.n_multipliers * self.weight_t.width)
@@ -104,7 +110,7 @@ class DenseResource(Dense):
         # The input, registered as it comes (no enable: only its value `lag` cycles after
         # in_valid is read, so in_valid does not fan out to every input bit); the operands run
         # `lag` cycles behind Latency's, with x_reg for in_data.
-        lag = 3 if rf > 1 else 1
+        lag = self.phase_levels + 1 if rf > 1 else 1
         x_reg = delay(m, self.in_data, lag, name="x")
 
         if rf == 1:  # one word: constants, no phase

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["delay", "phase_counter", "phase_copy", "phase_follower", "phase_fanout", "holding_register"]
+__all__ = ["delay", "phase_counter", "phase_copy", "phase_follower", "phase_fanout", "phase_fanout_levels", "holding_register"]
 
 
 def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
@@ -64,27 +64,44 @@ def phase_follower(m, leader, period: int, *, name: str):
     return c
 
 
-def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4) -> tuple[list, list, list]:
+def phase_fanout_levels(n: int, group: int = 4, branching: int = 4) -> int:
+    """The counter levels of :func:`phase_fanout` above its ``n`` copies (at least 1: the root)."""
+    levels, nodes = 1, -(-n // group)
+    while nodes > 1:
+        levels += 1
+        nodes = -(-nodes // branching)
+    return levels
+
+
+def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4,
+                 branching: int = 4) -> tuple[list, list, list]:
     """The phase of :func:`phase_counter` broadcast to ``n`` users through a pipelined tree.
 
     ``start`` (a layer's ``in_valid``, driven from the previous layer) reaches one root counter
-    (:func:`phase_copy`, 0 the cycle after ``start``); ``ceil(n / group)`` group counters follow
-    the root a cycle later, and ``n`` copies follow their group's counter a cycle later again
-    (:func:`phase_follower`).  So every net of the broadcast has a few sinks and a cycle of its
-    own: a time-shared layer's multipliers and weight memories spread over the device (its DSP
-    rows), and one net from the previous layer to all of them — or to one counter per group —
-    was the critical path of the whole demo at RF 32 on ECP5 (117 and 126 MHz).
+    (:func:`phase_copy`, 0 the cycle after ``start``); each level below has up to ``branching``
+    counters per counter above, following it a cycle later (:func:`phase_follower`), down to
+    one counter per ``group`` users, and each user's copy follows its group's counter a cycle
+    later again.  So every net of the broadcast has a few sinks, a cycle of its own and spans
+    a part of the layer that shrinks level by level: a time-shared layer's multipliers and
+    weight memories spread over the device (its DSP rows), and one net from the previous layer
+    to all of them, to one counter per group, or from one counter to all group counters, was
+    the critical path of the whole demo at RF 32 on ECP5 in turn (117, 126, 116 MHz).
 
-    Returns ``(groups, copies, zero)``: the group counters (0 two cycles after ``start``), the
-    copies (0 three cycles after ``start``; copy ``k`` follows group ``k // group``), and per
-    copy a register that is high exactly when the copy is 0 (one per group)."""
-    root = phase_copy(m, start, period, name=f"{name}_root")
-    groups, flags = [], []
-    for g in range(-(-n // group)):
-        counter = phase_follower(m, root, period, name=f"{name}_group_{g}")
+    Returns ``(groups, copies, zero)``: the group counters (0 ``L`` cycles after ``start``,
+    ``L`` = :func:`phase_fanout_levels`), the copies (0 ``L + 1`` cycles after; copy ``k``
+    follows group ``k // group``), and per copy a register that is high exactly when the copy
+    is 0 (one per group)."""
+    level = [phase_copy(m, start, period, name=f"{name}_root")]
+    sizes, nodes = [], -(-n // group)
+    while nodes > 1:
+        sizes.append(nodes)
+        nodes = -(-nodes // branching)
+    for depth, size in enumerate(reversed(sizes), start=1):
+        level = [phase_follower(m, level[k // branching], period, name=f"{name}_l{depth}_{k}") for k in range(size)]
+    groups, flags = level, []
+    for g, counter in enumerate(groups):
         flag = Signal(name=f"{name}_group_{g}_zero", reset_less=True)
         m.d.sync += flag.eq(counter == 0)
-        groups.append(counter)
         flags.append(flag)
     copies = [phase_follower(m, groups[k // group], period, name=f"{name}_{k}") for k in range(n)]
     return groups, copies, [flags[k // group] for k in range(n)]
