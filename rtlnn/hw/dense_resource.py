@@ -14,21 +14,22 @@ at RF 1 the one word is a set of constants, left to the fabric as ``"distributed
 Yosys and Vivado both honour.
 
 Timing (RF > 1).  The phase reaches the layer through a pipelined tree
-(:func:`~rtlnn.hw.pipeline.phase_fanout`): ``in_valid`` resets one root counter, a counter per
-group follows it a cycle later and addresses the group's memory, and each multiplier's own
-copy follows its group's counter a cycle later again; no net runs from the previous layer, or
+(:func:`~rtlnn.hw.pipeline.phase_fanout`, ``L`` counter levels): ``in_valid`` resets one root
+counter, each level below follows the one above a cycle later, four counters per counter, down
+to a counter per group, which addresses the group's memory, and each multiplier's own copy
+follows its group's counter a cycle later again; no net runs from the previous layer, or
 from one counter, to the whole layer (on ECP5 such nets, across the device's DSP rows, were the
 critical paths in turn).  The weights of phase ``t`` come out of the memory one cycle after
 their address and then its output register (DP16KD ``OUTREG`` on ECP5, packed by
 :mod:`rtlnn.flows.ecp5_bram`; without it the block's clock-to-out alone is 5.6 ns there).  The
-input is registered as it comes (``x``, three registers without enable: only its value three
-cycles after ``in_valid`` is read, so ``in_valid`` does not fan out to the input bits).  The
+input is registered as it comes (``x``, ``L + 1`` registers without enable: only its value
+``L + 1`` cycles after ``in_valid`` is read, so ``in_valid`` does not fan out to the input bits).  The
 input operand of phase ``t`` is read when the multiplier's copy is ``t`` (from ``x`` for phase
 0, behind a registered flag, then a tap of Latency's rotating register ``x_rot``, each element
 loaded from ``x`` by the flag of a multiplier that reads it) and delayed a cycle to meet its
 weight; the copy, delayed, selects the multiplier's accumulators.  So the multiply-accumulate
 runs ``R`` cycles behind Latency's (R = 1 at RF 1, where the operands are read from ``x``
-directly; 4 at RF > 1): latency = RF + K + T + R (K multiplier registers, as in Latency),
+directly; L + 2 at RF > 1): latency = RF + K + T + R (K multiplier registers, as in Latency),
 II = RF, with ``ceil(P / RF)`` multipliers for P nonzero weights (RF from 1 to P: one
 multiplier per output at RF = n_in, a single multiplier at RF = P; more with ``OperandTaps``,
 see :func:`rtlnn.hw.dense.dense_schedule`).
