@@ -115,3 +115,14 @@ def test_auto_taps_by_family_and_config_override(tmp_path, part, expected):
     assert layers["fc1"]["pipeline"].get("operand_taps") == expected
     assert layers["fc2"]["pipeline"]["operand_taps"] == 2
     assert "operand_taps" not in layers["fc3"]["pipeline"]
+
+
+def test_long_runs_schedule_without_recursion_limits():
+    """RF in the thousands (a run as long as the layer) with tap changes to spend."""
+    rng = np.random.default_rng(7)
+    w = _random_raw(rng, 60, 60, 0.5)
+    p = int(np.count_nonzero(w))
+    for rf in (1500, p):
+        sch = dense_schedule(w, rf, 3)
+        assert max(len(t) for t in _taps(sch, 60)) <= 3
+        assert sum(1 for prod in sch.products if prod is not None and prod[2] != 0) == p

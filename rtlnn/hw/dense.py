@@ -143,39 +143,50 @@ def _tap_limited_products(weight_raw: np.ndarray, rf: int, max_taps: int) -> tup
     are left idle (no accumulator for them)."""
     n_in, n_out = weight_raw.shape
     walk = [(j, i, int(weight_raw[i, j])) for j in range(n_out) for i in range(n_in)]
-    nonzero = [k for k, p in enumerate(walk) if p[2] != 0]
-    zeros_end = [0] * (len(walk) + 1)  # zeros_end[k]: the first nonzero at or after k (len(walk) if none)
-    zeros_end[len(walk)] = len(walk)
-    for k in range(len(walk) - 1, -1, -1):
+    end = len(walk)
+    zeros_end = [end] * (end + 1)  # zeros_end[k]: the first nonzero at or after k (end if none)
+    for k in range(end - 1, -1, -1):
         zeros_end[k] = k if walk[k][2] != 0 else zeros_end[k + 1]
 
-    def fill(k, slots, skips, memo):
-        """Furthest walk position reachable from ``k`` with ``slots`` phases and ``skips`` tap changes."""
-        key = (k, slots, skips)
-        if key not in memo:
-            if slots == 0 or k >= len(walk):
-                memo[key] = k
+    def fill(start, memo):
+        """Furthest walk position reachable from state ``(k, slots, skips)``: ``slots`` phases and
+        ``skips`` tap changes left at position ``k`` (a memoized search, with its own stack: a
+        run has up to RF phases)."""
+        stack = [start]
+        while stack:
+            state = stack[-1]
+            k, slots, skips = state
+            if state in memo:
+                stack.pop()
+                continue
+            if slots == 0 or k >= end:
+                options = []
             elif walk[k][2] != 0:
-                memo[key] = fill(k + 1, slots - 1, skips, memo)
-            else:
-                best = fill(k + 1, slots - 1, skips, memo)  # multiply the zero
-                if skips and zeros_end[k] < len(walk):
-                    best = max(best, fill(zeros_end[k], slots, skips - 1, memo))
-                memo[key] = best
-        return memo[key]
+                options = [(k + 1, slots - 1, skips)]
+            else:  # multiply the zero, or skip the zeros (a new tap)
+                options = [(k + 1, slots - 1, skips)]
+                if skips and zeros_end[k] < end:
+                    options.append((zeros_end[k], slots, skips - 1))
+            missing = [o for o in options if o not in memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            memo[state] = max((memo[o] for o in options), default=k)
+            stack.pop()
+        return memo[start]
 
     products = []
-    k = nonzero[0] if nonzero else len(walk)
-    while k < len(walk):
+    k = zeros_end[0]
+    while k < end:
         run, skips, memo = [], max_taps - 1, {}
-        while len(run) < rf and k < len(walk):
+        while len(run) < rf and k < end:
             if walk[k][2] != 0:
                 run.append(walk[k])
                 k += 1
                 continue
             slots = rf - len(run)
-            if skips and zeros_end[k] < len(walk) and \
-                    fill(zeros_end[k], slots, skips - 1, memo) > fill(k + 1, slots - 1, skips, memo):
+            if skips and zeros_end[k] < end and \
+                    fill((zeros_end[k], slots, skips - 1), memo) > fill((k + 1, slots - 1, skips), memo):
                 skips -= 1
                 k = zeros_end[k]
             else:
@@ -187,7 +198,7 @@ def _tap_limited_products(weight_raw: np.ndarray, rf: int, max_taps: int) -> tup
         while run and run[-1] is None:
             run.pop()
         products += run + [None] * (rf - len(run))
-        k = zeros_end[k] if k < len(walk) else k
+        k = zeros_end[k] if k < end else k
     while products and products[-1] is None:
         products.pop()
     return tuple(products)
