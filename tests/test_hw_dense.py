@@ -17,24 +17,15 @@ from rtlnn.hw.activation import Activation
 from rtlnn.hw.adder_tree import AdderTree, adder_tree_latency
 from rtlnn.hw.dense import Dense
 
-from test_hw_support import (add_clock, dense_ref, random_dense, random_inputs, random_type, run_io_parallel)
+from test_hw_support import (add_clock, check_dense_back_to_back, random_dense, random_inputs, random_type,
+                             run_io_parallel)
 
 
 def _check_dense(layer, in_t, rng, n_vec=4, levels_per_stage=2):
     dut = Dense(layer, in_t, levels_per_stage=levels_per_stage)
     assert dut.ii == layer.reuse_factor
     assert dut.n_multipliers == math.ceil(layer.n_products() / layer.reuse_factor)
-    x = random_inputs(rng, in_t, n_vec, layer.n_in)
-    outs, cycles = run_io_parallel(dut, x, [in_t] * layer.n_in, [layer.result_t] * layer.n_out, dut.ii,
-                                   seed=int(rng.integers(1 << 30)))
-    # out_valid exactly `latency` cycles after each in_valid, vectors back to back every II cycles
-    assert cycles == [k * dut.ii + dut.latency for k in range(n_vec)]
-    ref = dense_ref(layer, x, in_t)
-    assert outs.shape == ref.shape
-    mismatch = np.argwhere(outs != ref.astype(object))
-    assert mismatch.size == 0, (f"{layer.name}: first mismatch at {mismatch[0]}: hw {outs[tuple(mismatch[0])]} "
-                                f"ref {ref[tuple(mismatch[0])]}; types in {in_t} w {layer.weight_t} "
-                                f"b {layer.bias_t} acc {layer.accum_t} res {layer.result_t} rf {layer.reuse_factor}")
+    check_dense_back_to_back(dut, layer, in_t, rng, n_vec)
     return dut
 
 

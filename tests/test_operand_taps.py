@@ -19,7 +19,7 @@ from rtlnn.model import RtlnnModel
 from rtlnn.passes import run_passes
 
 from graphs import make_mlp
-from test_hw_support import dense_ref, random_dense, random_inputs, run_io_parallel
+from test_hw_support import check_dense_back_to_back, random_dense
 from test_resource_dense import read_cycles
 
 
@@ -88,10 +88,7 @@ def test_tap_limited_dense_bit_exact(cls, seed, rf, taps):
     assert dut.n_multipliers >= free.n_multipliers
     assert max(len(t) for t in _taps(dut.schedule, layer.n_in)) <= taps
     assert dut.pipeline["operand_taps"] == taps
-    x = random_inputs(rng, in_t, 5, layer.n_in)
-    outs, cycles = run_io_parallel(dut, x, [in_t] * layer.n_in, [layer.result_t] * layer.n_out, dut.ii, seed=seed)
-    assert cycles == [k * dut.ii + dut.latency for k in range(5)]  # back to back at II = RF
-    assert (outs == dense_ref(layer, x, in_t).astype(object)).all()
+    check_dense_back_to_back(dut, layer, in_t, rng, 5, seed=seed)
 
 
 def test_bad_operand_taps_named():

@@ -21,7 +21,7 @@ from rtlnn.passes import run_passes
 from rtlnn.report import format_report
 
 from graphs import make_mlp
-from test_hw_support import dense_ref, random_dense, random_inputs, run_io_parallel
+from test_hw_support import check_dense_back_to_back, random_dense
 from test_resource_dense import read_cycles
 
 
@@ -37,10 +37,7 @@ def test_dense_every_knob_bit_exact(cls, rf, regs, levels):
     read = read_cycles(dut.n_multipliers, rf) if cls is DenseResource else 0
     assert dut.latency == rf + regs + tree + read
     assert dut.pipeline == {"multiplier_registers": regs, "adder_levels_per_stage": levels}
-    x = random_inputs(rng, in_t, 4, layer.n_in)
-    outs, cycles = run_io_parallel(dut, x, [in_t] * layer.n_in, [layer.result_t] * layer.n_out, dut.ii, seed=rf)
-    assert cycles == [k * dut.ii + dut.latency for k in range(4)]  # back to back at II = RF
-    assert (outs == dense_ref(layer, x, in_t).astype(object)).all()
+    check_dense_back_to_back(dut, layer, in_t, rng, 4, seed=rf)
 
 
 def test_bad_multiplier_registers_named():

@@ -16,7 +16,7 @@ from rtlnn.fixed import FixedType
 from rtlnn.hw.dense import Dense
 from rtlnn.hw.dense_resource import DenseResource, weight_words
 
-from test_hw_support import dense_ref, random_dense, random_inputs, random_type, run_io_parallel
+from test_hw_support import check_dense_back_to_back, random_dense, random_type
 
 
 def read_cycles(n_multipliers: int, rf: int) -> int:
@@ -38,12 +38,7 @@ def _check(layer, in_t, rng, n_vec=4, levels_per_stage=2):
     assert dut.ii == layer.reuse_factor
     assert dut.n_multipliers == math.ceil(layer.n_products() / layer.reuse_factor)
     assert dut.latency == lat.latency + read_cycles(dut.n_multipliers, layer.reuse_factor)
-    x = random_inputs(rng, in_t, n_vec, layer.n_in)
-    outs, cycles = run_io_parallel(dut, x, [in_t] * layer.n_in, [layer.result_t] * layer.n_out, dut.ii,
-                                   seed=int(rng.integers(1 << 30)))
-    assert cycles == [k * dut.ii + dut.latency for k in range(n_vec)]
-    ref = dense_ref(layer, x, in_t)
-    assert np.array_equal(outs, ref.astype(object)), (layer.reuse_factor, outs, ref)
+    check_dense_back_to_back(dut, layer, in_t, rng, n_vec)
     return dut
 
 
