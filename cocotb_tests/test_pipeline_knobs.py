@@ -64,11 +64,12 @@ def test_every_knob_in_one_design(tmp_path, require_verilator):
                                             **({"operand_taps": taps[0]} if taps else {})}
         assert layers[name]["ii"] == rf
         # latency = RF + K multiplier registers + the adder tree (+ Resource's weight-memory read,
-        # and at RF > 1 the phase tree's levels to the address and the block memory's output register;
+        # and at RF > 1 the phase tree's levels to the address, the block memory's output register
+        # and at K 3 the weights' fabric register;
         # tests/test_phase_fanout.py measures the levels)
         tree = rm.design._nodes[name].component.tree_latency
         n_mult = rm.design._nodes[name].component.n_multipliers
-        read = (1 if rf == 1 else phase_fanout_levels(n_mult) + 2) if strategy == "Resource" else 0
+        read = (1 if rf == 1 else phase_fanout_levels(n_mult) + 2 + (k == 3)) if strategy == "Resource" else 0
         assert layers[name]["latency_cycles"] == rf + k + tree + read
     assert layers["chain2"]["pipeline"]["multiplier_registers"] == 2
     rng = np.random.default_rng(3)

@@ -21,7 +21,8 @@ nothing overflows, with at most ``Model.Precision.maximum`` bits (default
 ``Pipeline: {MultiplierRegisters: 0|1|2|3|auto, AdderLevelsPerStage: n|auto}`` (Model,
 LayerType.Dense, LayerName.<dense>) trades cycles for clock speed in the multiplier Dense
 generators: registers around each multiplier (0 none, 1 on the product, 2 on the operands
-and the product, 3 also a second product register in the fabric) and adder-tree levels
+and the product, 3 also a second product register in the fabric, and in Resource at RF > 1 a
+weight register between block RAM and DSP) and adder-tree levels
 between pipeline registers; ``auto`` (the default)
 lets the delay model choose them for the target clock (:mod:`rtlnn.hw.timing_model`).
 ``Stages: n`` (ShiftAdd layers) sets the layer's cycle count instead, the registers placed by

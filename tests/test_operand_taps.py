@@ -83,7 +83,8 @@ def test_tap_limited_dense_bit_exact(cls, seed, rf, taps):
     # the taps change where operands come from, not when; only the adder trees may have more terms
     # (and Resource's phase tree more levels, for more multipliers)
     def core(d):
-        return d.latency - d.tree_latency - (read_cycles(d.n_multipliers, rf) if cls is DenseResource else 0)
+        return d.latency - d.tree_latency - (read_cycles(d.n_multipliers, rf, d.multiplier_registers)
+                                             if cls is DenseResource else 0)
     assert core(dut) == core(free) and dut.ii == rf
     assert dut.n_multipliers >= free.n_multipliers
     assert max(len(t) for t in _taps(dut.schedule, layer.n_in)) <= taps

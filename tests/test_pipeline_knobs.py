@@ -34,7 +34,7 @@ def test_dense_every_knob_bit_exact(cls, rf, regs, levels):
     layer = random_dense(rng, "fc", "x", in_t, 7, 3, zero_fraction=0.2, rf=rf)
     dut = cls(layer, in_t, levels_per_stage=levels, multiplier_registers=regs)
     tree = max(adder_tree_latency(n, levels) for n in dut.n_terms)
-    read = read_cycles(dut.n_multipliers, rf) if cls is DenseResource else 0
+    read = read_cycles(dut.n_multipliers, rf, regs) if cls is DenseResource else 0
     assert dut.latency == rf + regs + tree + read
     assert dut.pipeline == {"multiplier_registers": regs, "adder_levels_per_stage": levels}
     check_dense_back_to_back(dut, layer, in_t, rng, 4, seed=rf)

@@ -19,16 +19,16 @@ from rtlnn.hw.dense_resource import DenseResource, weight_words
 from test_hw_support import check_dense_back_to_back, random_dense, random_type
 
 
-def read_cycles(n_multipliers: int, rf: int) -> int:
+def read_cycles(n_multipliers: int, rf: int, multiplier_registers: int = 1) -> int:
     """Resource's cycles on top of Latency's: the read register at RF 1; at RF > 1 the phase
     tree's levels (the root, one more per factor of 4 in the groups of 4 multipliers), the read
-    and the block memory's output register."""
+    and the block memory's output register, and with MultiplierRegisters 3 a fabric register."""
     if rf == 1:
         return 1
     groups, levels = math.ceil(n_multipliers / 4), 1
     while groups > 1:
         groups, levels = math.ceil(groups / 4), levels + 1
-    return levels + 2
+    return levels + 2 + (multiplier_registers >= 3)
 
 
 def _check(layer, in_t, rng, n_vec=4, levels_per_stage=2):

@@ -28,7 +28,8 @@ of the multiplier (the operand mux of RF > 1 then has a cycle of its own, and a 
 can hold both registers: MULT18X18D's input and output registers on ECP5, DSP48's
 A/B and M registers on Xilinx); 3 registers the product once more, in the fabric (the route
 from a DSP block to the accumulators and trees, which sit wherever the fabric has room, gets a
-cycle of its own); 0 leaves the product combinational into the accumulators and the adder
+cycle of its own; in ``Resource`` at RF > 1 the weights get one too, between the block RAM and
+the DSP block); 0 leaves the product combinational into the accumulators and the adder
 trees.  Each register moves everything behind it one cycle later.
 
 Phase copies (RF > 1).  The accumulator updates follow the phase of the products, K cycles

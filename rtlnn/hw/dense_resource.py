@@ -86,7 +86,9 @@ class DenseResource(Dense):
         # levels down to the groups' (the address), the read register and the output register;
         # a one-word memory is read every cycle
         self.phase_levels = phase_fanout_levels(self.n_multipliers, PHASE_GROUP) if self.reuse_factor > 1 else 0
-        self.read_latency = self.phase_levels + 2 if self.rom_style == "block" else 1
+        # (+ with MultiplierRegisters 3, a fabric register between the memory and the multipliers)
+        self.route_register = self.rom_style == "block" and self.multiplier_registers >= 3
+        self.read_latency = self.phase_levels + 2 + self.route_register if self.rom_style == "block" else 1
         self.latency += self.read_latency
         self.words = weight_words(self.schedule, self.weight_t)
         self.word_width = max(1, self.n_multipliers * self.weight_t.width)
@@ -119,8 +121,8 @@ class DenseResource(Dense):
             group = max(n_mult, 1)
         else:
             # The phase reaches the multipliers through a pipelined tree (phase_fanout): a group
-            # counter per PHASE_GROUP multipliers addresses their own weight memory (0 two cycles
-            # after in_valid), and each multiplier's own copy (0 three cycles after) selects its
+            # counter per PHASE_GROUP multipliers addresses their own weight memory (0 L cycles
+            # after in_valid), and each multiplier's own copy (0 L + 1 cycles after) selects its
             # input tap and (delayed) its accumulators; `firsts`: registers high when a copy is 0.
             # No net runs from the previous layer, or from one counter, to the whole layer.
             group = PHASE_GROUP
@@ -132,7 +134,10 @@ class DenseResource(Dense):
                 # A block memory's data is registered once more: the block's own output register
                 # (DP16KD OUTREG, packed by rtlnn.flows.ecp5_bram; a BRAM's DO_REG on Xilinx),
                 # whose clock-to-out is short where the bare read's is most of a period.
-                weights.append(delay(m, rd.data, 1, name=f"weights_{g}_out"))
+                data = delay(m, rd.data, 1, name=f"weights_{g}_out")
+                # MultiplierRegisters 3: the route between the hard blocks (block RAM to DSP, placed
+                # in their own rows, up to 6.3 ns apart in the whole demo on ECP5) gets a cycle
+                weights.append(delay(m, data, int(self.route_register), name=f"weights_{g}_fabric"))
             # x_rot element k loads (from x_reg) the cycle the copy of a multiplier that reads it
             # is 0, by that copy's flag (a decoded net from a distant copy was the critical path
             # of the demo's fc2 at RF 24)
