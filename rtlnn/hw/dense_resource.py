@@ -21,7 +21,9 @@ follows its group's counter a cycle later again; no net runs from the previous l
 from one counter, to the whole layer (on ECP5 such nets, across the device's DSP rows, were the
 critical paths in turn).  The weights of phase ``t`` come out of the memory one cycle after
 their address and then its output register (DP16KD ``OUTREG`` on ECP5, packed by
-:mod:`rtlnn.flows.ecp5_bram`; without it the block's clock-to-out alone is 5.6 ns there).  The
+:mod:`rtlnn.flows.ecp5_bram`; without it the block's clock-to-out alone is 5.6 ns there), and
+with ``MultiplierRegisters`` 3 a register in the fabric (the route from the block RAM's row to
+the DSP's gets a cycle).  The
 input is registered as it comes (``x``, ``L + 1`` registers without enable: only its value
 ``L + 1`` cycles after ``in_valid`` is read, so ``in_valid`` does not fan out to the input bits).  The
 input operand of phase ``t`` is read when the multiplier's copy is ``t`` (from ``x`` for phase
@@ -29,7 +31,7 @@ input operand of phase ``t`` is read when the multiplier's copy is ``t`` (from `
 loaded from ``x`` by the flag of a multiplier that reads it) and delayed a cycle to meet its
 weight; the copy, delayed, selects the multiplier's accumulators.  So the multiply-accumulate
 runs ``R`` cycles behind Latency's (R = 1 at RF 1, where the operands are read from ``x``
-directly; L + 2 at RF > 1): latency = RF + K + T + R (K multiplier registers, as in Latency),
+directly; L + 2 at RF > 1, L + 3 at K 3): latency = RF + K + T + R (K multiplier registers, as in Latency),
 II = RF, with ``ceil(P / RF)`` multipliers for P nonzero weights (RF from 1 to P: one
 multiplier per output at RF = n_in, a single multiplier at RF = P; more with ``OperandTaps``,
 see :func:`rtlnn.hw.dense.dense_schedule`).
