@@ -56,12 +56,7 @@ def phase_follower(m, leader, period: int, *, name: str):
     """A counter modulo ``period`` that is ``leader`` (a phase) one cycle late: it restarts the
     cycle after ``leader`` is 0.  A counter rather than a register of ``leader``, so synthesis
     cannot merge the followers of one leader into one register."""
-    c = Signal(range(period), name=name, reset_less=True)
-    with m.If((leader == 0) | (c == period - 1)):
-        m.d.sync += c.eq(0)
-    with m.Else():
-        m.d.sync += c.eq(c + 1)
-    return c
+    return phase_copy(m, leader == 0, period, name=name)
 
 
 def phase_fanout_levels(n: int, group: int = 4, branching: int = 4) -> int:
