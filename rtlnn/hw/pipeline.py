@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["delay", "phase_counter", "phase_copy", "phase_follower", "phase_fanout", "phase_fanout_levels", "holding_register"]
+__all__ = ["delay", "phase_counter", "phase_copy", "phase_copy_with_zero", "phase_fanout", "phase_fanout_levels", "holding_register"]
 
 
 def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
@@ -44,19 +44,26 @@ def phase_copy(m, start, period: int, *, name: str):
     cannot merge copies as it merges identical registers: a generator gives every cluster of
     logic (a multiplier's operand mux and accumulators) its own, and no phase net fans out
     across the whole layer — at RF > 1 on ECP5 such a net was the critical path."""
+    return phase_copy_with_zero(m, start, period, name=name)[0]
+
+
+def phase_copy_with_zero(m, start, period: int, *, name: str):
+    """:func:`phase_copy` and a register ``{name}_zero`` high exactly when the copy is 0.
+
+    The flag is computed a cycle ahead from the counter's own next state, so whatever it
+    drives (another copy's ``start``: a copy following this one a cycle later) hangs off a
+    flip-flop.  A follower restarted by a decoded ``leader == 0`` had two LUT levels and the
+    route to a distant follower in one cycle: the critical path of the whole demo at RF 32 and
+    64 on ECP5 (107 and 122 MHz)."""
     c = Signal(range(period), name=name, reset_less=True)
-    with m.If(start | (c == period - 1)):
+    zero = Signal(name=f"{name}_zero", reset_less=True)
+    wraps = start | (c == period - 1)
+    m.d.sync += zero.eq(wraps)
+    with m.If(wraps):
         m.d.sync += c.eq(0)
     with m.Else():
         m.d.sync += c.eq(c + 1)
-    return c
-
-
-def phase_follower(m, leader, period: int, *, name: str):
-    """A counter modulo ``period`` that is ``leader`` (a phase) one cycle late: it restarts the
-    cycle after ``leader`` is 0.  A counter rather than a register of ``leader``, so synthesis
-    cannot merge the followers of one leader into one register."""
-    return phase_copy(m, leader == 0, period, name=name)
+    return c, zero
 
 
 def phase_fanout_levels(n: int, group: int = 4, branching: int = 4) -> int:
@@ -74,32 +81,29 @@ def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4,
 
     ``start`` (a layer's ``in_valid``, driven from the previous layer) reaches one root counter
     (:func:`phase_copy`, 0 the cycle after ``start``); each level below has up to ``branching``
-    counters per counter above, following it a cycle later (:func:`phase_follower`), down to
-    one counter per ``group`` users, and each user's copy follows its group's counter a cycle
-    later again.  So every net of the broadcast has a few sinks, a cycle of its own and spans
+    counters per counter above, restarted by its zero flag so a cycle later
+    (:func:`phase_copy_with_zero`), down to one counter per ``group`` users, and each user's
+    copy follows its group's counter a cycle later again.  So every net of the broadcast has a few sinks, a cycle of its own and spans
     a part of the layer that shrinks level by level: a time-shared layer's multipliers and
     weight memories spread over the device (its DSP rows), and one net from the previous layer
     to all of them, to one counter per group, or from one counter to all group counters, was
-    the critical path of the whole demo at RF 32 on ECP5 in turn (117, 126, 116 MHz).
+    the critical path of the whole demo at RF 32 on ECP5 in turn (117, 126, 116 MHz).  Every
+    net of the tree leaves a flip-flop: a counter, or its zero flag.
 
     Returns ``(groups, copies, zero)``: the group counters (0 ``L`` cycles after ``start``,
     ``L`` = :func:`phase_fanout_levels`), the copies (0 ``L + 1`` cycles after; copy ``k``
-    follows group ``k // group``), and per copy a register that is high exactly when the copy
-    is 0 (one per group)."""
-    level = [phase_copy(m, start, period, name=f"{name}_root")]
+    follows group ``k // group``), and per copy its zero flag (a register high exactly when the
+    copy is 0)."""
+    level = [phase_copy_with_zero(m, start, period, name=f"{name}_root")]
     sizes, nodes = [], -(-n // group)
     while nodes > 1:
         sizes.append(nodes)
         nodes = -(-nodes // branching)
     for depth, size in enumerate(reversed(sizes), start=1):
-        level = [phase_follower(m, level[k // branching], period, name=f"{name}_l{depth}_{k}") for k in range(size)]
-    groups, flags = level, []
-    for g, counter in enumerate(groups):
-        flag = Signal(name=f"{name}_group_{g}_zero", reset_less=True)
-        m.d.sync += flag.eq(counter == 0)
-        flags.append(flag)
-    copies = [phase_follower(m, groups[k // group], period, name=f"{name}_{k}") for k in range(n)]
-    return groups, copies, [flags[k // group] for k in range(n)]
+        level = [phase_copy_with_zero(m, level[k // branching][1], period, name=f"{name}_l{depth}_{k}")
+                 for k in range(size)]
+    copies = [phase_copy_with_zero(m, level[k // group][1], period, name=f"{name}_{k}") for k in range(n)]
+    return [c for c, _ in level], [c for c, _ in copies], [zero for _, zero in copies]
 
 
 def holding_register(m: Module, sink, width: int):
