@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["delay", "phase_counter", "phase_copy", "phase_copy_with_zero", "phase_fanout", "phase_fanout_levels", "holding_register"]
+__all__ = ["delay", "phase_counter", "phase_copy", "phase_copy_with_zero", "phase_follower", "phase_fanout", "phase_fanout_levels", "holding_register"]
 
 
 def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
@@ -48,18 +48,34 @@ def phase_copy(m, start, period: int, *, name: str):
 
 
 def phase_copy_with_zero(m, start, period: int, *, name: str):
-    """:func:`phase_copy` and a register ``{name}_zero`` high exactly when the copy is 0.
-
-    The flag is computed a cycle ahead from the counter's own next state, so whatever it
-    drives (another copy's ``start``: a copy following this one a cycle later) hangs off a
-    flip-flop.  A follower restarted by a decoded ``leader == 0`` had two LUT levels and the
-    route to a distant follower in one cycle: the critical path of the whole demo at RF 32 and
-    64 on ECP5 (107 and 122 MHz)."""
+    """:func:`phase_copy` and a register ``{name}_zero`` high exactly when the copy is 0 (a
+    flag computed a cycle ahead, from the counter's own next state)."""
     c = Signal(range(period), name=name, reset_less=True)
     zero = Signal(name=f"{name}_zero", reset_less=True)
     wraps = start | (c == period - 1)
     m.d.sync += zero.eq(wraps)
     with m.If(wraps):
+        m.d.sync += c.eq(0)
+    with m.Else():
+        m.d.sync += c.eq(c + 1)
+    return c, zero
+
+
+def phase_follower(m, leader_zero, period: int, *, name: str):
+    """A copy of a leader counter one cycle late, restarted by the leader's zero flag (of
+    :func:`phase_copy_with_zero` or another follower): ``(counter, zero flag)``.
+
+    The leader is 0 at least every ``period`` cycles, so the follower needs no wrap of its
+    own: its restart is the flag itself, a flip-flop, with no LUT between the route and the
+    counter's reset.  Restarting from a decoded ``leader == 0``, or from the follower's own
+    ``== period - 1``, put LUTs on both sides of the long route from a group's counter to a
+    distant multiplier's copy: the critical path of the whole demo at RF 32 and 64 on ECP5
+    (107, 122 and 138 MHz).  The follower's flag is the leader's, a cycle later; followers of
+    one leader may share it."""
+    c = Signal(range(period), name=name, reset_less=True)
+    zero = Signal(name=f"{name}_zero", reset_less=True)
+    m.d.sync += zero.eq(leader_zero)
+    with m.If(leader_zero):
         m.d.sync += c.eq(0)
     with m.Else():
         m.d.sync += c.eq(c + 1)
@@ -82,13 +98,14 @@ def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4,
     ``start`` (a layer's ``in_valid``, driven from the previous layer) reaches one root counter
     (:func:`phase_copy`, 0 the cycle after ``start``); each level below has up to ``branching``
     counters per counter above, restarted by its zero flag so a cycle later
-    (:func:`phase_copy_with_zero`), down to one counter per ``group`` users, and each user's
+    (:func:`phase_follower`), down to one counter per ``group`` users, and each user's
     copy follows its group's counter a cycle later again.  So every net of the broadcast has a few sinks, a cycle of its own and spans
     a part of the layer that shrinks level by level: a time-shared layer's multipliers and
     weight memories spread over the device (its DSP rows), and one net from the previous layer
     to all of them, to one counter per group, or from one counter to all group counters, was
     the critical path of the whole demo at RF 32 on ECP5 in turn (117, 126, 116 MHz).  Every
-    net of the tree leaves a flip-flop: a counter, or its zero flag.
+    net of the tree leaves a flip-flop (a counter, or its zero flag), and a follower's restart
+    is its leader's flag itself.
 
     Returns ``(groups, copies, zero)``: the group counters (0 ``L`` cycles after ``start``,
     ``L`` = :func:`phase_fanout_levels`), the copies (0 ``L + 1`` cycles after; copy ``k``
@@ -100,9 +117,9 @@ def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4,
         sizes.append(nodes)
         nodes = -(-nodes // branching)
     for depth, size in enumerate(reversed(sizes), start=1):
-        level = [phase_copy_with_zero(m, level[k // branching][1], period, name=f"{name}_l{depth}_{k}")
+        level = [phase_follower(m, level[k // branching][1], period, name=f"{name}_l{depth}_{k}")
                  for k in range(size)]
-    copies = [phase_copy_with_zero(m, level[k // group][1], period, name=f"{name}_{k}") for k in range(n)]
+    copies = [phase_follower(m, level[k // group][1], period, name=f"{name}_{k}") for k in range(n)]
     return [c for c, _ in level], [c for c, _ in copies], [zero for _, zero in copies]
 
 
