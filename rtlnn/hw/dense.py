@@ -238,6 +238,9 @@ class Dense(wiring.Component):
     pipelining as built, for the report).
     """
 
+    #: whether ``_multipliers``' phases lead the products by a cycle (see ``_sum_and_output``)
+    phases_ahead = False
+
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
                  multiplier_registers: int = 1, operand_taps: int | None = None):
         where = f"Dense layer {layer.name!r}"
@@ -304,7 +307,7 @@ class Dense(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         prods, acc_phase = self._multipliers(m)
-        self._sum_and_output(m, prods, acc_phase)
+        self._sum_and_output(m, prods, acc_phase, ahead=self.phases_ahead)
         # Valid pipeline: out_valid is in_valid delayed by exactly `latency` cycles.
         m.d.comb += self.out_valid.eq(delay(m, self.in_valid, self.latency, name="valid", reset_less=False))
         return m
@@ -418,9 +421,24 @@ class Dense(wiring.Component):
             prods.append(self._multiply(m, mlt, a, b))
         return prods, phases
 
-    def _sum_and_output(self, m, prods, phases):
+    @staticmethod
+    def _accumulator_runs(by_phase: dict) -> list:
+        """``[(accumulator, its phases)]`` (a contiguous run each), from ``phase -> [(acc, is_first)]``."""
+        runs: dict = {}  # id(acc) -> (acc, phases): Amaranth values are not hashable
+        for t in sorted(by_phase):
+            for acc, _ in by_phase[t]:
+                runs.setdefault(id(acc), (acc, []))[1].append(t)
+        return list(runs.values())
+
+    def _sum_and_output(self, m, prods, phases, *, ahead: bool = False):
         """Partial accumulators (updated by ``phases``, each multiplier's products' phase),
-        adder trees, casts, output register."""
+        adder trees, casts, output register.
+
+        ``ahead``: ``phases`` run one cycle ahead of the products, and each accumulator's
+        enable and first-phase select are registers decoded from them.  An accumulator sits by
+        its output's adder tree, which can be far from its multiplier's phase copy; a decoded
+        phase there put two LUT levels before that route (the whole demo at RF 64 on ECP5:
+        136 MHz)."""
         sch, res_w = self.schedule, self.result_t.width
 
         # Partial accumulators and the terms of each output.
@@ -438,6 +456,15 @@ class Dense(wiring.Component):
             if direct:
                 terms[g.out].append(prods[g.mult])
         for mlt, by_phase in updates.items():
+            if ahead:
+                for acc, run in self._accumulator_runs(by_phase):
+                    enable = Signal(name=f"{acc.name}_enable", reset_less=True)
+                    first = Signal(name=f"{acc.name}_first", reset_less=True)
+                    m.d.sync += [enable.eq((phases[mlt] >= run[0]) & (phases[mlt] <= run[-1])),
+                                 first.eq(phases[mlt] == run[0])]
+                    with m.If(enable):
+                        m.d.sync += acc.eq(Mux(first, prods[mlt], acc + prods[mlt]))
+                continue
             with m.Switch(phases[mlt]):
                 for t in sorted(by_phase):
                     with m.Case(t):

@@ -78,6 +78,7 @@ class DenseResource(Dense):
     """
 
     strategy = "Resource"
+    phases_ahead = True  # _multipliers' phases lead the products by a cycle (see Dense._sum_and_output)
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
                  multiplier_registers: int = 1, operand_taps: int | None = None):
@@ -159,7 +160,9 @@ class DenseResource(Dense):
                 # products' phase comes K cycles after them
                 a = delay(m, self._x_operand(m, mlt, owns[mlt], 0, x_rot, source=x_reg, first=firsts[mlt]),
                           self.read_latency - lag, name=f"mul_{mlt}_x_align")
-                phases.append(delay(m, owns[mlt], self.read_latency - lag + self.multiplier_registers,
+                # the products' phase a cycle ahead (phases_ahead), for the accumulators'
+                # registered enables (read_latency - lag >= 1 at RF > 1)
+                phases.append(delay(m, owns[mlt], self.read_latency - lag + self.multiplier_registers - 1,
                                     name=f"mul_{mlt}_phase"))
             bw = Signal(w_shape, name=f"mul_{mlt}_w")
             m.d.comb += bw.eq(b)
