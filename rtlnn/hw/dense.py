@@ -238,8 +238,8 @@ class Dense(wiring.Component):
     pipelining as built, for the report).
     """
 
-    #: whether ``_multipliers``' phases lead the products by a cycle (see ``_sum_and_output``)
-    phases_ahead = False
+    #: cycles by which ``_multipliers``' phases lead the products (see ``_sum_and_output``)
+    phases_lead = 0
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
                  multiplier_registers: int = 1, operand_taps: int | None = None):
@@ -307,7 +307,7 @@ class Dense(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         prods, acc_phase = self._multipliers(m)
-        self._sum_and_output(m, prods, acc_phase, ahead=self.phases_ahead)
+        self._sum_and_output(m, prods, acc_phase, lead=self.phases_lead)
         # Valid pipeline: out_valid is in_valid delayed by exactly `latency` cycles.
         m.d.comb += self.out_valid.eq(delay(m, self.in_valid, self.latency, name="valid", reset_less=False))
         return m
@@ -430,15 +430,17 @@ class Dense(wiring.Component):
                 runs.setdefault(id(acc), (acc, []))[1].append(t)
         return list(runs.values())
 
-    def _sum_and_output(self, m, prods, phases, *, ahead: bool = False):
+    def _sum_and_output(self, m, prods, phases, *, lead: int = 0):
         """Partial accumulators (updated by ``phases``, each multiplier's products' phase),
         adder trees, casts, output register.
 
-        ``ahead``: ``phases`` run one cycle ahead of the products, and each accumulator's
-        enable and first-phase select are registers decoded from them.  An accumulator sits by
-        its output's adder tree, which can be far from its multiplier's phase copy; a decoded
-        phase there put two LUT levels before that route (the whole demo at RF 64 on ECP5:
-        136 MHz)."""
+        ``lead`` > 0: ``phases`` run that many cycles ahead of the products, and each
+        accumulator's enable and first-phase select are decoded from them into registers,
+        delayed ``lead - 1`` more cycles.  An accumulator sits by its output's adder tree, which
+        can be far from its multiplier's phase copy: a decoded phase put two LUT levels before
+        that route (the whole demo at RF 64 on ECP5: 136 MHz), and a registered decode still
+        had the decode (a carry-chain compare) before it (RF 32: 144 MHz); at lead 2 the route
+        is a register to a register."""
         sch, res_w = self.schedule, self.result_t.width
 
         # Partial accumulators and the terms of each output.
@@ -456,12 +458,14 @@ class Dense(wiring.Component):
             if direct:
                 terms[g.out].append(prods[g.mult])
         for mlt, by_phase in updates.items():
-            if ahead:
+            if lead:
                 for acc, run in self._accumulator_runs(by_phase):
                     enable = Signal(name=f"{acc.name}_enable", reset_less=True)
                     first = Signal(name=f"{acc.name}_first", reset_less=True)
                     m.d.sync += [enable.eq((phases[mlt] >= run[0]) & (phases[mlt] <= run[-1])),
                                  first.eq(phases[mlt] == run[0])]
+                    enable = delay(m, enable, lead - 1, name=enable.name)
+                    first = delay(m, first, lead - 1, name=first.name)
                     with m.If(enable):
                         m.d.sync += acc.eq(Mux(first, prods[mlt], acc + prods[mlt]))
                 continue

@@ -78,7 +78,6 @@ class DenseResource(Dense):
     """
 
     strategy = "Resource"
-    phases_ahead = True  # _multipliers' phases lead the products by a cycle (see Dense._sum_and_output)
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, levels_per_stage: int = 2,
                  multiplier_registers: int = 1, operand_taps: int | None = None):
@@ -93,6 +92,10 @@ class DenseResource(Dense):
         self.route_register = self.rom_style == "block" and self.multiplier_registers >= 3
         self.read_latency = self.phase_levels + 2 + self.route_register if self.rom_style == "block" else 1
         self.latency += self.read_latency
+        # the accumulators' phases lead the products by up to 2 cycles (Dense._sum_and_output),
+        # of the products' delay from a multiplier's phase copy at RF > 1: read_latency - lag
+        # (1 + route_register) + K
+        self.phases_lead = min(2, 1 + int(self.route_register) + self.multiplier_registers)
         self.words = weight_words(self.schedule, self.weight_t)
         self.word_width = max(1, self.n_multipliers * self.weight_t.width)
         self.weight_memory_bits = self.word_width * self.reuse_factor
@@ -160,10 +163,10 @@ class DenseResource(Dense):
                 # products' phase comes K cycles after them
                 a = delay(m, self._x_operand(m, mlt, owns[mlt], 0, x_rot, source=x_reg, first=firsts[mlt]),
                           self.read_latency - lag, name=f"mul_{mlt}_x_align")
-                # the products' phase a cycle ahead (phases_ahead), for the accumulators'
-                # registered enables (read_latency - lag >= 1 at RF > 1)
-                phases.append(delay(m, owns[mlt], self.read_latency - lag + self.multiplier_registers - 1,
-                                    name=f"mul_{mlt}_phase"))
+                # the products' phase `phases_lead` cycles ahead, for the accumulators' registered
+                # enables
+                phases.append(delay(m, owns[mlt], self.read_latency - lag + self.multiplier_registers
+                                    - self.phases_lead, name=f"mul_{mlt}_phase"))
             bw = Signal(w_shape, name=f"mul_{mlt}_w")
             m.d.comb += bw.eq(b)
             prods.append(self._multiply(m, mlt, a, bw))
