@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["delay", "phase_counter", "phase_copy", "phase_copy_with_zero", "phase_follower", "phase_fanout", "phase_fanout_levels", "holding_register"]
+__all__ = ["delay", "phase_counter", "phase_copy", "phase_copy_with_zero", "phase_follower", "phase_fanout",
+           "phase_fanout_levels", "holding_register"]
 
 
 def delay(m: Module, value, cycles: int, *, name: str, reset_less: bool = True) -> Value:
@@ -104,12 +105,13 @@ def phase_fanout(m, start, period: int, n: int, *, name: str, group: int = 4,
     ``start`` (a layer's ``in_valid``, driven from the previous layer) reaches one root counter
     (:func:`phase_copy`, 0 the cycle after ``start``); each level below has up to ``branching``
     counters per counter above, restarted by its zero flag so a cycle later
-    (:func:`phase_follower`), down to one counter per ``group`` users, and each user's
-    copy follows its group's counter a cycle later again.  So every net of the broadcast has a few sinks, a cycle of its own and spans
-    a part of the layer that shrinks level by level: a time-shared layer's multipliers and
-    weight memories spread over the device (its DSP rows), and one net from the previous layer
-    to all of them, to one counter per group, or from one counter to all group counters, was
-    the critical path of the whole demo at RF 32 on ECP5 in turn (117, 126, 116 MHz).  Every
+    (:func:`phase_follower`), down to one counter per ``group`` users, and each user's copy
+    follows its group's counter a cycle later again.  So every net of the broadcast has a few
+    sinks, a cycle of its own and spans a part of the layer that shrinks level by level: a
+    time-shared layer's multipliers and weight memories spread over the device (its DSP rows),
+    and one net from the previous layer to all of them, to one counter per group, or from one
+    counter to all group counters, was the critical path of the whole demo at RF 32 on ECP5 in
+    turn (117, 126, 116 MHz).  Every
     net of the tree leaves a flip-flop (a counter, or its zero flag), and a follower's restart
     is its leader's flag itself.
 
