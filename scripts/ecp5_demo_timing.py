@@ -76,8 +76,9 @@ def run_point(name: str, rf: int, period: float, strategy: str, out: Path, freq:
     else:
         rm = rtlnn.convert_from_keras_model(km, config=config, output_dir=str(folder), part=PART,
                                             clock_period=period)
-    sim = rm.simulate(n_vectors=simulate) if simulate else None
-    rm.write(n_vectors=4)
+    sim = rm.simulate(n_vectors=simulate) if simulate else None  # (writes the design, report.json keeps it)
+    if sim is None:
+        rm.write(n_vectors=4)
     t0, load0 = time.time(), os.getloadavg()[0]
     res = build_ecp5(folder, "ulx3s-85f", freq, bitstream=False, pack_dsp=pack_dsp)
     u = res.utilization

@@ -421,15 +421,6 @@ class Dense(wiring.Component):
             prods.append(self._multiply(m, mlt, a, b))
         return prods, phases
 
-    @staticmethod
-    def _accumulator_runs(by_phase: dict) -> list:
-        """``[(accumulator, its phases)]`` (a contiguous run each), from ``phase -> [(acc, is_first)]``."""
-        runs: dict = {}  # id(acc) -> (acc, phases): Amaranth values are not hashable
-        for t in sorted(by_phase):
-            for acc, _ in by_phase[t]:
-                runs.setdefault(id(acc), (acc, []))[1].append(t)
-        return list(runs.values())
-
     def _sum_and_output(self, m, prods, phases, *, lead: int = 0):
         """Partial accumulators (updated by ``phases``, each multiplier's products' phase),
         adder trees, casts, output register.
@@ -446,34 +437,37 @@ class Dense(wiring.Component):
         # Partial accumulators and the terms of each output.
         acc_shape = shape_of(self.accum_t)
         terms = [[] for _ in range(self.n_out)]
-        updates = {}  # multiplier -> phase -> [(acc, is_first)]
+        runs = []  # (multiplier, accumulator, its first and last phase), in multiplier then phase order
         for g in sch.groups:
             acc_last, direct = self._splits(g)
             if acc_last is not None:
                 acc_t = _widen(self.accum_t, _guard_bits(acc_last - g.first + 1))
                 acc = Signal(shape_of(acc_t), name=f"acc_{g.mult}_{g.out}", reset_less=True)
-                for t in range(g.first, acc_last + 1):
-                    updates.setdefault(g.mult, {}).setdefault(t, []).append((acc, t == g.first))
+                runs.append((g.mult, acc, g.first, acc_last))
                 terms[g.out].append(acc)
             if direct:
                 terms[g.out].append(prods[g.mult])
-        for mlt, by_phase in updates.items():
-            if lead:
-                for acc, run in self._accumulator_runs(by_phase):
-                    enable = Signal(name=f"{acc.name}_enable", reset_less=True)
-                    first = Signal(name=f"{acc.name}_first", reset_less=True)
-                    m.d.sync += [enable.eq((phases[mlt] >= run[0]) & (phases[mlt] <= run[-1])),
-                                 first.eq(phases[mlt] == run[0])]
-                    enable = delay(m, enable, lead - 1, name=enable.name)
-                    first = delay(m, first, lead - 1, name=first.name)
-                    with m.If(enable):
-                        m.d.sync += acc.eq(Mux(first, prods[mlt], acc + prods[mlt]))
-                continue
-            with m.Switch(phases[mlt]):
-                for t in sorted(by_phase):
-                    with m.Case(t):
-                        for acc, first in by_phase[t]:
-                            m.d.sync += acc.eq(prods[mlt] if first else acc + prods[mlt])
+        if lead:
+            for mlt, acc, t_first, t_last in runs:
+                enable = Signal(name=f"{acc.name}_enable", reset_less=True)
+                first = Signal(name=f"{acc.name}_first", reset_less=True)
+                m.d.sync += [enable.eq((phases[mlt] >= t_first) & (phases[mlt] <= t_last)),
+                             first.eq(phases[mlt] == t_first)]
+                enable = delay(m, enable, lead - 1, name=enable.name)
+                first = delay(m, first, lead - 1, name=first.name)
+                with m.If(enable):
+                    m.d.sync += acc.eq(Mux(first, prods[mlt], acc + prods[mlt]))
+        else:
+            updates = {}  # multiplier -> phase -> [(acc, is_first)]
+            for mlt, acc, t_first, t_last in runs:
+                for t in range(t_first, t_last + 1):
+                    updates.setdefault(mlt, {}).setdefault(t, []).append((acc, t == t_first))
+            for mlt, by_phase in updates.items():
+                with m.Switch(phases[mlt]):
+                    for t in sorted(by_phase):
+                        with m.Case(t):
+                            for acc, first in by_phase[t]:
+                                m.d.sync += acc.eq(prods[mlt] if first else acc + prods[mlt])
         for j, b in enumerate(self.bias_accum):
             if b:
                 terms[j].append(Const(b, acc_shape))
