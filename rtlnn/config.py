@@ -30,6 +30,10 @@ the delay model so the slowest stage is as fast as n stages allow.  ``OperandTap
 multiplier Dense at RF > 1) lets each multiplier read at most n taps of the rotating input,
 multiplying some zero weights instead of skipping them: more multipliers, a smaller operand
 mux (``auto``: 1 on ECP5, no limit elsewhere; see :func:`rtlnn.hw.dense.dense_schedule`).
+``Summation: CompressorTree`` (ShiftAdd layers) adds each output's terms with a tree of
+counters and one carry chain instead of two-operand adders (``AdderGraph``, the default):
+fewer carry chains in series, for the shortest latency at a target clock on 7-series
+(:mod:`rtlnn.hw.compressor_tree`).
 
 ``LayerName.<layer>.OutputCast: "fixed<8,3,RND,SAT>"`` inserts an explicit Cast layer named
 ``<layer>_cast`` after ``<layer>``: every reader of the layer (and the model output) reads
@@ -73,7 +77,10 @@ _LAYER_KEYS = {"Precision", "ReuseFactor", "Strategy", "Trace", "OutputCast", "P
 PIPELINE_KEYS = {"MultiplierRegisters": ("multiplier_registers", (0, 1, 2, 3)),
                  "AdderLevelsPerStage": ("adder_levels_per_stage", None),
                  "Stages": ("pipeline_stages", None),  # ShiftAdd only: the layer's cycle count
-                 "OperandTaps": ("operand_taps", None)}  # RF > 1: input taps a multiplier may read
+                 "OperandTaps": ("operand_taps", None),  # RF > 1: input taps a multiplier may read
+                 "Summation": ("summation", None)}  # ShiftAdd only: AdderGraph or CompressorTree
+#: ``Pipeline: {Summation: ...}`` values (any case) -> the name the generators take
+_SUMMATIONS = {"addergraph": "AdderGraph", "compressortree": "CompressorTree"}
 #: IR kinds with a ``Pipeline`` setting (the multiplier Dense generators)
 _PIPELINE_KINDS = ("Dense",)
 _STRATEGIES = {"latency": "Latency", "resource": "Resource",
@@ -340,6 +347,12 @@ def _check_pipeline(value, where: str, kind: str | None) -> None:
             raise RtlnnError(f"config {where}: unknown setting {key!r}; supported: {', '.join(PIPELINE_KEYS)}")
         if isinstance(v, str) and v.lower() == AUTO:
             continue
+        if key == "Summation":
+            if not (isinstance(v, str) and v.lower() in _SUMMATIONS):
+                raise RtlnnError(f"config {where}.Summation must be 'AdderGraph' (two-operand adders with shared "
+                                 "subexpressions), 'CompressorTree' (counters, then one adder a sum) or 'auto' "
+                                 f"(AdderGraph), not {v!r}")
+            continue
         allowed = PIPELINE_KEYS[key][1]
         ok = isinstance(v, int) and not isinstance(v, bool) and (v in allowed if allowed else v >= 1)
         if not ok:
@@ -458,7 +471,11 @@ def resolve_layer_settings(config: Mapping, layer_name: str, kind: str) -> dict[
             settings["fifo_depth"] = entry["FifoDepth"] if isinstance(entry["FifoDepth"], int) else "auto"
         for key, value in (entry.get("Pipeline") or {}).items():  # per setting, the most specific level wins
             field_name = PIPELINE_KEYS[key][0]
-            settings.setdefault("pipeline", {})[field_name] = AUTO if isinstance(value, str) else int(value)
+            if key == "Summation":
+                value = _SUMMATIONS.get(value.lower(), AUTO)
+            else:
+                value = AUTO if isinstance(value, str) else int(value)
+            settings.setdefault("pipeline", {})[field_name] = value
     settings["precision"] = precision
     cast = name_entry.get("OutputCast")
     settings["output_cast"] = _parse(cast, f"LayerName.{layer_name}.OutputCast") if cast is not None else None

@@ -100,6 +100,9 @@ class Dense(Layer):
     #: at RF > 1, the most taps of the rotating input one multiplier reads (config
     #: ``Pipeline: {OperandTaps: n}``); "auto": the delay model's family decides
     operand_taps: int | str = "auto"
+    #: how a ShiftAdd layer adds its terms (config ``Pipeline: {Summation: ...}``): "AdderGraph"
+    #: (two-operand adders, shared subexpressions) or "CompressorTree"; "auto": AdderGraph
+    summation: str = "auto"
     kind: ClassVar[str] = "Dense"
 
     @property

@@ -9,7 +9,8 @@ delays from Yosys's Xilinx library, a routing allowance per routed net (0.585 ns
 optimistic end, 0.3 ns).  Synthesis-level static timing, not place and route.
 
     python scripts/xc7_stage_timing.py [--precisions f8.3,w8a16] [--designs auto,10,12] [--period 5]
-        [--xc7-model t_add=2.1,t_input=1.1] [--prune 0.7] [--out /tmp/rtlnn_xc7_sta] [--json F.json] [--md F.md] [--paths]
+        [--xc7-model t_add=2.1,t_input=1.1] [--prune 0.7] [--summation CompressorTree]
+        [--out /tmp/rtlnn_xc7_sta] [--json F.json] [--md F.md] [--paths]
 
 ``--xc7-model`` pipelines with other xc7 delay-model figures than the shipped ones (to evaluate a
 recalibration before making it; the Verilog cache then lives under ``--out``, since the emitted
@@ -51,8 +52,15 @@ from rtlnn.passes import run_passes
 PART = PARTS["xc7"]
 
 
+#: ``Pipeline: {Summation: ...}`` of every layer (``--summation``); None: the default (AdderGraph)
+SUMMATION = None
+
+
 def convert(graph, precision: str, period: float, stages: dict | None, out: Path, tag: str) -> RtlnnModel:
     config = {"Model": {"Precision": PRECISIONS[precision], "ReuseFactor": 1, "Strategy": "ShiftAdd"}}
+    if SUMMATION:
+        config["Model"]["Pipeline"] = {"Summation": SUMMATION}
+        tag = f"{SUMMATION}_{tag}"
     if stages:
         config["LayerName"] = {name: {"Pipeline": {"Stages": int(n)}} for name, n in stages.items()}
     typed = run_passes(copy.deepcopy(graph), config)
@@ -153,10 +161,13 @@ def main(argv=None) -> int:
     ap.add_argument("--prune", type=float, default=0.0,
                     help="zero this fraction of each Dense's smallest weights first (0.7: benchmarks' jetp70)")
     ap.add_argument("--xc7-model", default="", help="override xc7 delay-model figures, e.g. t_add=2.1,t_input=1.1")
+    ap.add_argument("--summation", default=None, help="Pipeline Summation of every layer: AdderGraph or CompressorTree")
     ap.add_argument("--json", default=None)
     ap.add_argument("--md", default=None)
     args = ap.parse_args(argv)
     out = Path(args.out)
+    global SUMMATION
+    SUMMATION = args.summation
     if args.xc7_model:
         from rtlnn.hw import timing_model
 
@@ -182,6 +193,7 @@ def main(argv=None) -> int:
                     continue
                 rm = convert(graph, prec, args.period, split, out, "s" + "-".join(map(str, split.values())))
             row = {"precision": prec + (f" pruned {args.prune:g}" if args.prune else ""), "xc7_model": args.xc7_model or "shipped",
+                   "summation": args.summation or "AdderGraph",
                    "design": design if design == "auto" else "Stages "
                    + "/".join(str(n) for n in layer_stages(rm) and [v[0] for v in layer_stages(rm).values()]),
                    "period_ns": args.period, **time_design(rm, args.period, args.paths, out / "netlists")}

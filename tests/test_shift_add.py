@@ -84,14 +84,17 @@ def run_amaranth(dut, layer, in_t, x):
     return np.array(outs)
 
 
+@pytest.mark.parametrize("summation, lut_inputs", [("AdderGraph", 6), ("CompressorTree", 6), ("CompressorTree", 4)])
 @pytest.mark.parametrize("prec, period", [
     ({"weight": "fixed<8,2>", "bias": "fixed<8,3>", "result": "fixed<12,5,RND,SAT>"}, 3.0),
     ({"weight": "fixed<6,1>", "result": "fixed<12,5,RND_CONV,SAT_SYM>", "accum": "fixed<12,4,RND,SAT>"}, 4.0),
     ({"weight": "ufixed<5,1>", "result": "ufixed<9,5>", "accum": "fixed<10,6>"}, None),
+    ({"weight": "fixed<8,3>", "bias": "fixed<8,3>", "result": "fixed<16,6>"}, 2.0),
 ])
-def test_hardware_matches_emulator_amaranth(prec, period):
+def test_hardware_matches_emulator_amaranth(prec, period, summation, lut_inputs):
     layer, in_t = typed_dense(**prec)
-    dut = ShiftAddDense(layer, in_t, clock_period=period, model=delay_model("xc7") if period else None)
+    dut = ShiftAddDense(layer, in_t, clock_period=period, model=delay_model("xc7") if period else None,
+                        summation=summation, lut_inputs=lut_inputs)
     rng = np.random.default_rng(1)
     x = rng.integers(in_t.min_raw, in_t.max_raw, size=(30, layer.n_in), endpoint=True)
     x[0], x[1] = in_t.min_raw, in_t.max_raw
@@ -128,6 +131,39 @@ def test_unit_delay_levels():
     layer, in_t = typed_dense((16, 4), weight="fixed<8,2>", result="fixed<16,6>")
     lats = [quiet(ShiftAddDense(layer, in_t, levels_per_stage=n)).latency for n in (1, 2, 3, 100)]
     assert lats == sorted(lats, reverse=True) and lats[-1] == 1
+
+
+def test_compressor_tree_needs_fewer_stages_than_the_adder_graph():
+    """64 inputs at 5 ns, with the xc7 adder figures of the netlist timing check (docs/xc7_timing.md):
+    the adder graph chains carry chains, the tree has one a sum."""
+    import dataclasses
+
+    layer, in_t = typed_dense((64, 8), weight="fixed<8,3>", result="fixed<16,6>")
+    model = dataclasses.replace(delay_model("xc7"), t_add=2.1, t_input=1.1)
+    graph = quiet(ShiftAddDense(layer, in_t, clock_period=5.0, model=model))
+    tree = quiet(ShiftAddDense(layer, in_t, clock_period=5.0, model=model, summation="CompressorTree"))
+    assert tree.latency < graph.latency
+    assert max(tree.stage_delays) <= model.budget(5.0) + 1e-9
+    assert tree.n_adders == layer.n_out and tree.n_counters > 0
+    assert max(h.n_levels for h in tree.heaps) >= 4  # 64 inputs' digits in rows, halved a level
+
+
+def test_summation_setting_is_checked():
+    layer, in_t = typed_dense((6, 4), weight="fixed<8,2>")
+    with pytest.raises(ir.RtlnnError, match="Summation 'Wallace'"):
+        ShiftAddDense(layer, in_t, summation="Wallace")
+    with pytest.raises(ir.RtlnnError, match="Model.Pipeline.Summation must be 'AdderGraph'"):
+        run_passes(make_mlp([6, 4], seed=0), {"Model": {"Pipeline": {"Summation": "adders"}}})
+    graph = make_mlp([6, 4], seed=0)
+    typed = run_passes(graph, {"Model": {"Precision": "fixed<10,4>", "Strategy": "Latency",
+                                         "Pipeline": {"Summation": "CompressorTree"}}})
+    with pytest.raises(ir.RtlnnError, match="fc1.*Summation sets how a ShiftAdd layer adds"):
+        build_network(typed)
+    typed = run_passes(make_mlp([6, 4], seed=0), {"Model": {"Precision": "fixed<10,4>", "Strategy": "ShiftAdd",
+                                                           "Pipeline": {"Summation": "compressortree"}}})
+    design = build_network(typed, clock_period=5.0)
+    info = {l.name: l for l in design.layers}
+    assert "compressor tree" in info["fc1"].strategy_reason
 
 
 def test_reuse_factor_must_be_one():

@@ -62,7 +62,11 @@ def _dense(layer: ir.Dense, sources: list[Source], options: HwOptions) -> wiring
             options = replace(options, clock_period=None, levels_per_stage=levels)
         return make_shift_add_dense(layer, src.type, options, input_registered=src.registered,
                                     stages=None if stages == "auto" else stages,
+                                    summation="AdderGraph" if layer.summation == "auto" else layer.summation,
                                     latency_dense=lambda lay, t: Dense(lay, t, **dense_pipeline(lay, t, options)))
+    if layer.summation != "auto":
+        raise ir.RtlnnError(f"Dense layer {layer.name!r} (strategy {layer.strategy}): Pipeline Summation sets how a "
+                            "ShiftAdd layer adds its terms; remove it here, or use Strategy: ShiftAdd")
     if layer.pipeline_stages != "auto":
         raise ir.RtlnnError(f"Dense layer {layer.name!r} (strategy {layer.strategy}): Pipeline Stages sets the cycle "
                             "count of a ShiftAdd layer only; use MultiplierRegisters / AdderLevelsPerStage here, "

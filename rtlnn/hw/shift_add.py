@@ -42,6 +42,13 @@ its outputs delayed to the count.  Inputs straight from registers (``input_regis
 the first stage at 0 ns, others after the model's ``t_input`` (a ReLU or cast in front).  Low bits that an
 adder only passes through (``a + (b << d)`` keeps ``a``'s low ``d`` bits) are wiring, and
 every adder is exactly as wide as the range of the linear form it computes.
+
+Summation (config ``Pipeline: {Summation: ...}``).  ``AdderGraph`` (the default) is the above.
+``CompressorTree`` adds each output's terms (the CSD digits of its linear form, no sharing) in
+a compressor tree (:mod:`rtlnn.hw.compressor_tree`): counter levels of one LUT each (the
+model's ``t_counter``), then one adder a sum; registers go between levels as the budget says.
+Fewer carry chains in series, so fewer cycles at a target clock on 7-series, for about twice
+the LUTs (no sharing, about one LUT per bit of the heap).
 """
 
 from __future__ import annotations
@@ -56,16 +63,21 @@ from amaranth.lib.wiring import In, Out
 
 from .. import ir
 from ..arith import exact_type, product_type
-from ..csd import AdderGraph, Term, build_adder_graph, csd_digits, evaluate
+from ..csd import AdderGraph, Term, build_adder_graph, csd, csd_digits, evaluate
 from ..fixed import FixedType, Overflow
 from .adder_tree import _check_levels
 from .dense import check_dense_layer
 from .cast import cast, shape_of
+from .compressor_tree import HeapTerm, compress, counter_inputs, final_sum, leaf_rows, plan_heap
 from .pipeline import delay
 from .timing_model import DelayModel, fewest_stage_schedule, schedule
 
-__all__ = ["ShiftAddDense", "ShiftAddPlan", "plan_shift_add", "plan_raw", "choose_strategy", "DSP_LUT_EQUIVALENT"]
+__all__ = ["ShiftAddDense", "ShiftAddPlan", "plan_shift_add", "plan_raw", "choose_strategy", "DSP_LUT_EQUIVALENT",
+           "SUMMATIONS"]
 
+#: How a ShiftAdd layer adds its terms (config ``Pipeline: {Summation: ...}``): two-operand adders
+#: with shared subexpressions, or a compressor tree (:mod:`rtlnn.hw.compressor_tree`).
+SUMMATIONS = ("AdderGraph", "CompressorTree")
 #: LUT-equivalents charged per DSP block when comparing designs (LUT + 55 x DSP).
 DSP_LUT_EQUIVALENT = 55
 #: Adders left after two-term sharing, as a fraction of those of plain CSD (measured on random
@@ -240,9 +252,13 @@ class ShiftAddDense(wiring.Component):
 
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, clock_period: float | None = None,
                  model: DelayModel | None = None, levels_per_stage: int = 2, cse: bool = True,
-                 max_cse_depth: int | None = None, input_registered: bool = False, stages: int | None = None):
+                 max_cse_depth: int | None = None, input_registered: bool = False, stages: int | None = None,
+                 summation: str = "AdderGraph", lut_inputs: int = 6):
         where = f"Dense layer {layer.name!r} (strategy ShiftAdd)"
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
+        if summation not in SUMMATIONS:
+            raise ir.RtlnnError(f"{where}: Pipeline Summation {summation!r} is not one of {', '.join(SUMMATIONS)} "
+                                "(or 'auto': AdderGraph)")
         _check_levels(levels_per_stage, where)
         if stages is not None and (not isinstance(stages, int) or isinstance(stages, bool) or stages < 1):
             raise ir.RtlnnError(f"{where}: Pipeline Stages must be a whole number >= 1 (cycles of the layer), "
@@ -267,6 +283,8 @@ class ShiftAddDense(wiring.Component):
         self.ii = 1
         self.clock_period, self.model, self.levels_per_stage = clock_period, model, levels_per_stage
         self.stages = stages
+        self.summation, self.counter_inputs = summation, counter_inputs(lut_inputs)
+        self.heaps = []  # CompressorTree: the HeapPlan of each output
         self._timed = clock_period is not None or stages is not None  # op delays in ns from the model
         self._ops, self._outs = self._dataflow()
         # inputs straight from flip-flops need no allowance for logic in front of the layer
@@ -367,12 +385,18 @@ class ShiftAddDense(wiring.Component):
             leaf_ranges = [(acc_t.min_raw, acc_t.max_raw)] * len(leaves)
         else:
             leaf_ranges = [x_range] * self.n_in
-        index, ranges = self._graph_ops(ops, plan.graph, leaves, leaf_ranges, "s")
+        if self.summation == "CompressorTree":
+            leaf_t = plan.in_t if plan.mode == "exact" else self.accum_t
+            sums = self._heap_ops(ops, leaves, leaf_t, leaf_ranges)
+        else:
+            index, ranges = self._graph_ops(ops, plan.graph, leaves, leaf_ranges, "s")
+            sums = []
+            for j, t in enumerate(plan.graph.outputs):
+                sum_t = plan.sum_type(*_term_range(ranges, t))
+                sums.append((self._term_op(ops, index, ranges, t, f"sum{j}", 0.0, shape_of(sum_t), lambda v: v), sum_t))
         outs = []
         acc_t, res_t = self.accum_t, self.result_t
-        for j, t in enumerate(plan.graph.outputs):
-            sum_t = plan.sum_type(*_term_range(ranges, t))
-            k = self._term_op(ops, index, ranges, t, f"sum{j}", 0.0, shape_of(sum_t), lambda v: v)
+        for j, (k, sum_t) in enumerate(sums):
             # the two casts of dense_raw, as ops of their own so a register may go between them
             ops.append(_Op(f"acc{j}", (k,), self._cast_delay(sum_t, acc_t), shape_of(acc_t),
                            lambda vals, sum_t=sum_t: cast(vals[0], sum_t, acc_t), const=ops[k].const))
@@ -380,6 +404,54 @@ class ShiftAddDense(wiring.Component):
                            lambda vals: cast(vals[0], acc_t, res_t), const=ops[k].const))
             outs.append(len(ops) - 1)
         return ops, outs
+
+    def _heap_ops(self, ops: list, leaves: list[int], leaf_t: FixedType, leaf_ranges) -> list[tuple[int, FixedType]]:
+        """Each output's sum as a compressor tree (``Summation: CompressorTree``): its terms are the
+        CSD digits of the output's linear form, one op per counter level, then the final adder.
+        Returns (op index, exact type) of every sum."""
+        plan = self.plan
+        forms = plan.graph.linear_forms()
+        leaf_shape = shape_of(leaf_t)
+        level_delay = self.model.t_counter if self._timed else 1.0
+        sums = []
+        for j, t in enumerate(plan.graph.outputs):
+            coefs, const = forms[t.var] if t is not None else ({}, 0)
+            if t is not None:
+                coefs = {i: t.sign * (c << t.shift) for i, c in coefs.items()}
+                const = t.sign * (const << t.shift)
+            used = sorted(coefs)
+            lo = hi = const
+            for i in used:
+                a, b = coefs[i] * leaf_ranges[i][0], coefs[i] * leaf_ranges[i][1]
+                lo, hi = lo + min(a, b), hi + max(a, b)
+            sum_t = plan.sum_type(lo, hi)
+            terms = [HeapTerm(n, shift, sign, leaf_shape.width, leaf_shape.signed)
+                     for n, i in enumerate(used) for shift, sign in csd(coefs[i])]
+            heap = plan_heap(terms, const, sum_t.width, self.counter_inputs)
+            self.heaps.append(heap)
+            if not heap.levels[0]:  # no terms and no constant below the width: the sum is 0
+                ops.append(_Op(f"sum{j}", (), 0.0, shape_of(sum_t), lambda vals: Const(0, 1), const=True))
+                sums.append((len(ops) - 1, sum_t))
+                continue
+            ops.append(_Op(f"heap{j}_0", tuple(leaves[i] for i in used), 0.0, unsigned(sum(r.width for r in heap.levels[0])),
+                           lambda vals, heap=heap: leaf_rows(heap, vals)))
+            for level in range(1, len(heap.levels)):
+                ops.append(_Op(f"heap{j}_{level}", (len(ops) - 1,), level_delay,
+                               unsigned(sum(r.width for r in heap.levels[level])),
+                               lambda vals, heap=heap, level=level: compress(heap, level, vals[0])))
+            rows = heap.final_rows
+            if len(rows) == 2:
+                d = self._adder_delay(heap.width - min(r.offset for r in rows))
+            else:
+                d = 0.0
+            ops.append(_Op(f"sum{j}", (len(ops) - 1,), d, shape_of(sum_t),
+                           lambda vals, heap=heap, signed=sum_t.signed: (final_sum(heap, vals[0]).as_signed() if signed
+                                                                         else final_sum(heap, vals[0]))))
+            sums.append((len(ops) - 1, sum_t))
+        self.n_adders = (plan.product_graph.n_adders if plan.product_graph else 0) + sum(
+            len(h.final_rows) == 2 for h in self.heaps)
+        self.n_counters = sum(h.n_counters for h in self.heaps)
+        return sums
 
     def _as(self, v: Value, t: FixedType) -> Value:
         """``v`` (an exact integer that fits ``t``) as a value of ``t``'s shape; set in elaborate."""
@@ -456,7 +528,8 @@ def choose_strategy(layer: ir.Dense, in_t: FixedType) -> tuple[str, str]:
 
 
 def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_dense,
-                         input_registered: bool = False, stages: int | None = None) -> wiring.Component:
+                         input_registered: bool = False, stages: int | None = None,
+                         summation: str = "AdderGraph") -> wiring.Component:
     """The generator of ``Strategy: ShiftAdd`` and ``Strategy: Auto`` (``options``: HwOptions).
 
     Auto builds ShiftAdd or the multiplier Dense (hls4ml's Latency: ``latency_dense(layer, in_t)``) by
@@ -474,6 +547,10 @@ def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_d
             raise ir.RtlnnError(f"Dense layer {layer.name!r}: Pipeline Stages {stages} sets a ShiftAdd layer's cycle "
                                 f"count, but Strategy Auto chose Latency ({reason}); set Strategy: ShiftAdd, or "
                                 "use MultiplierRegisters / AdderLevelsPerStage")
+        if summation != "AdderGraph":
+            raise ir.RtlnnError(f"Dense layer {layer.name!r}: Pipeline Summation {summation} sets how a ShiftAdd layer "
+                                f"adds its terms, but Strategy Auto chose Latency ({reason}); set Strategy: ShiftAdd, "
+                                "or remove Summation")
         comp = latency_dense(layer, in_t)  # pipelined as a Latency layer is (hw/generators.py)
         comp.strategy = "Latency"
     else:
@@ -481,10 +558,17 @@ def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_d
         model = delay_model(options.family) if timed else None
         comp = ShiftAddDense(layer, in_t, clock_period=options.clock_period, model=model,
                              levels_per_stage=options.levels_per_stage, input_registered=input_registered,
-                             stages=stages)
+                             stages=stages, summation=summation,
+                             lut_inputs=delay_model(options.family).lut_inputs)
     plan = getattr(comp, "plan", None)
     if plan is not None:
-        text = f"ShiftAdd ({plan.mode} plan: {plan.reason}; {comp.n_adders} adders, 0 multipliers)"
+        if comp.summation == "CompressorTree":
+            levels = max((h.n_levels for h in comp.heaps), default=0)
+            text = (f"ShiftAdd ({plan.mode} plan: {plan.reason}; compressor tree: {comp.n_counters} "
+                    f"column counters of {comp.counter_inputs} rows, up to {levels} counter levels and one adder a sum, "
+                    f"{comp.n_adders} adders, 0 multipliers)")
+        else:
+            text = f"ShiftAdd ({plan.mode} plan: {plan.reason}; {comp.n_adders} adders, 0 multipliers)"
         reason = text if reason is None else f"{reason}. {text}"
     comp.strategy_reason = reason
     return comp

