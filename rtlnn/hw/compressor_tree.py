@@ -15,8 +15,10 @@ tree (a bit heap, as in multiplier design) postpones every carry to the end:
    ``m = bit_length(k)`` rows of their column-wise bit count (row ``j`` is bit ``j`` of the
    count, one column up per ``j``).  Every output bit is a function of the ``k`` bits of one
    column, one LUT when ``k`` is the LUT's input count (6:3 counters on 7-series LUT6, full
-   adders — 3:2 — on ECP5 LUT4), so each level is one LUT and a route, and halves the rows
-   (6:3) or takes them to two thirds (3:2).
+   adders — 3:2 — on ECP5 LUT4), so each level can be one LUT and a route, and halves the rows
+   (6:3) or takes them to two thirds (3:2).  (Yosys's abc9 maps a 6:3 level as 2-3 LUTs
+   reached through their fast pins instead; the xc7 delay model's ``t_counter`` is measured
+   on that, docs/xc7_timing.md.)
 3. **One carry chain.**  When two rows are left, one adder adds them.
 
 The plan (:func:`plan_heap`) is pure Python and decides every row and group; the builders

@@ -45,8 +45,8 @@ every adder is exactly as wide as the range of the linear form it computes.
 
 Summation (config ``Pipeline: {Summation: ...}``).  ``AdderGraph`` (the default) is the above.
 ``CompressorTree`` adds each output's terms (the CSD digits of its linear form, no sharing) in
-a compressor tree (:mod:`rtlnn.hw.compressor_tree`): counter levels of one LUT each (the
-model's ``t_counter``), then one adder a sum; registers go between levels as the budget says.
+a compressor tree (:mod:`rtlnn.hw.compressor_tree`): counter levels (each the model's
+``t_counter``), then one adder a sum; registers go between levels as the budget says.
 Fewer carry chains in series, so fewer cycles at a target clock on 7-series, for about twice
 the LUTs (no sharing, about one LUT per bit of the heap).
 """
@@ -227,6 +227,11 @@ def _scaled(v: Value, t: Term) -> Value:
     return -v if t.sign < 0 else v
 
 
+def _heap_sum(heap, vector: Value, signed: bool) -> Value:
+    v = final_sum(heap, vector)
+    return v.as_signed() if signed else v
+
+
 @dataclass
 class _Op:
     """One node of the layer's dataflow: reads ``deps``, takes ``delay``, builds ``make(values)``."""
@@ -393,7 +398,8 @@ class ShiftAddDense(wiring.Component):
             sums = []
             for j, t in enumerate(plan.graph.outputs):
                 sum_t = plan.sum_type(*_term_range(ranges, t))
-                sums.append((self._term_op(ops, index, ranges, t, f"sum{j}", 0.0, shape_of(sum_t), lambda v: v), sum_t))
+                k = self._term_op(ops, index, ranges, t, f"sum{j}", 0.0, shape_of(sum_t), lambda v: v)
+                sums.append((k, sum_t))
         outs = []
         acc_t, res_t = self.accum_t, self.result_t
         for j, (k, sum_t) in enumerate(sums):
@@ -439,14 +445,10 @@ class ShiftAddDense(wiring.Component):
                 ops.append(_Op(f"heap{j}_{level}", (len(ops) - 1,), level_delay,
                                unsigned(sum(r.width for r in heap.levels[level])),
                                lambda vals, heap=heap, level=level: compress(heap, level, vals[0])))
-            rows = heap.final_rows
-            if len(rows) == 2:
-                d = self._adder_delay(heap.width - min(r.offset for r in rows))
-            else:
-                d = 0.0
+            rows = heap.final_rows  # two rows: one carry chain above the lower offset; one row: wiring
+            d = self._adder_delay(heap.width - min(r.offset for r in rows)) if len(rows) == 2 else 0.0
             ops.append(_Op(f"sum{j}", (len(ops) - 1,), d, shape_of(sum_t),
-                           lambda vals, heap=heap, signed=sum_t.signed: (final_sum(heap, vals[0]).as_signed() if signed
-                                                                         else final_sum(heap, vals[0]))))
+                           lambda vals, heap=heap, signed=sum_t.signed: _heap_sum(heap, vals[0], signed)))
             sums.append((len(ops) - 1, sum_t))
         self.n_adders = (plan.product_graph.n_adders if plan.product_graph else 0) + sum(
             len(h.final_rows) == 2 for h in self.heaps)
