@@ -2,7 +2,8 @@
 
 A *case* is one design: a model (an untyped IR graph with float weights, as the Keras frontend
 gives it) plus an hls4ml-shaped config.  Case names read ``<model>-<precision>-<strategy>-rf<N>``,
-e.g. ``jet-w8a16-latency-rf1``; ``--only`` matches them with shell wildcards.
+e.g. ``jet-w8a16-latency-rf1`` (``shiftadd-ct``: ShiftAdd with ``Pipeline: {Summation:
+CompressorTree}``); ``--only`` matches them with shell wildcards.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ class Case:
     reuse_factor: int
     quick: bool = False
     notes: list = field(default_factory=list)
+    summation: str | None = None  # ShiftAdd's Pipeline Summation when not the default (AdderGraph)
 
     @property
     def name(self) -> str:
-        return f"{self.model.name}-{self.precision}-{self.strategy.lower()}-rf{self.reuse_factor}"
+        ct = "-ct" if self.summation == "CompressorTree" else ""
+        return f"{self.model.name}-{self.precision}-{self.strategy.lower()}{ct}-rf{self.reuse_factor}"
 
     @property
     def cost_hint(self) -> float:
@@ -61,8 +64,11 @@ class Case:
     def config(self) -> dict:
         if self.model.config is not None:
             return self.model.config(self)
-        return {"Model": {"Precision": PRECISIONS[self.precision], "ReuseFactor": self.reuse_factor,
-                          "Strategy": self.strategy}}
+        config = {"Model": {"Precision": PRECISIONS[self.precision], "ReuseFactor": self.reuse_factor,
+                            "Strategy": self.strategy}}
+        if self.summation:
+            config["Model"]["Pipeline"] = {"Summation": self.summation}
+        return config
 
 
 # ------------------------------------------------------------------------------ models
@@ -187,6 +193,7 @@ def _matrix() -> list[Case]:
         for p in ("f8.3", "w8a16", "f16.6"):
             cases.append(Case(model, p, "Latency", 1))
             cases.append(Case(model, p, "ShiftAdd", 1, quick=(m == "jetp70" and p == "f8.3")))
+        cases.append(Case(model, "f8.3", "ShiftAdd", 1, summation="CompressorTree"))  # -shiftadd-ct-
         for rf in (4, 16):
             cases.append(Case(model, "w8a16", "Latency", rf))
             cases.append(Case(model, "w8a16", "Resource", rf, quick=(m == "jet" and rf == 16)))
