@@ -11,7 +11,7 @@ the serial timing harness) against ``freq`` for each seed in ``--seeds``.  The p
 is right when the auto count meets the clock at every seed and one cycle fewer meets it at none.
 
     python scripts/min_cycles_200mhz.py [--case sa_8x8x4] [--freq 200] [--seeds 1,2,3] [--below 1]
-        [--out /tmp/rtlnn_min_cycles] [--json F.json] [--md F.md]
+        [--summation CompressorTree] [--out /tmp/rtlnn_min_cycles] [--json F.json] [--md F.md]
 
 Prints one JSON line per run, then a Markdown table (written to ``--md`` as well).
 """
@@ -38,6 +38,10 @@ from rtlnn.passes import run_passes
 BOARD = "ulx3s-85f"
 
 
+#: ``Pipeline: {Summation: ...}`` of every layer (``--summation``); None: the default (AdderGraph)
+SUMMATION = None
+
+
 def convert(case: str, period: float, stages: tuple | None, out: Path, seed: int = 1) -> RtlnnModel:
     """The case's network for ``period`` ns on the 85F; ``stages`` (one per Dense layer) forces
     each layer's cycle count (``Pipeline: {Stages: n}``), None leaves them to the delay model."""
@@ -49,11 +53,16 @@ def convert(case: str, period: float, stages: tuple | None, out: Path, seed: int
     config = {"Model": {"Precision": prec, "Strategy": strategy},
               "LayerType": {"Dense": {"Precision": {"weight": wprec}}}}
     tag = "auto"
+    if SUMMATION:
+        config["Model"]["Pipeline"] = {"Summation": SUMMATION}
+        case_dir = f"{case}_{SUMMATION}"
+    else:
+        case_dir = case
     if stages is not None:
         config["LayerName"] = {name: {"Pipeline": {"Stages": int(n)}} for name, n in zip(dense, stages)}
         tag = "s" + "-".join(str(n) for n in stages)
     typed = run_passes(graph, config)
-    return RtlnnModel(typed, config, out / f"{case}_{period:g}_{tag}", project_name=case, part=PART,
+    return RtlnnModel(typed, config, out / f"{case_dir}_{period:g}_{tag}", project_name=case, part=PART,
                       clock_period=period)
 
 
@@ -158,10 +167,13 @@ def main(argv=None) -> int:
     ap.add_argument("--lower-seeds", default=None, help="seeds for the smaller counts (default: the first seed)")
     ap.add_argument("--below", type=int, default=1, help="how many smaller cycle counts to build")
     ap.add_argument("--router", default=None, help="nextpnr router (router1, router2) where build_ecp5 takes one")
+    ap.add_argument("--summation", default=None, help="Pipeline Summation of every layer: AdderGraph or CompressorTree")
     ap.add_argument("--out", default="/tmp/rtlnn_min_cycles")
     ap.add_argument("--json", default=None)
     ap.add_argument("--md", default=None)
     args = ap.parse_args(argv)
+    global SUMMATION
+    SUMMATION = args.summation
     seeds = [int(s) for s in args.seeds.split(",")]
     lower = [int(s) for s in args.lower_seeds.split(",")] if args.lower_seeds else None
     rows = run(args.case, args.freq, seeds, args.below, Path(args.out), args.router, lower)

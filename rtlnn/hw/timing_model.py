@@ -101,8 +101,9 @@ class DelayModel:
 #: Models by family; ECP5 calibrated by place and route (see the module doc).  ``t_counter`` (a
 #: compressor-tree level, :mod:`rtlnn.hw.compressor_tree`): on xc7 from the static timing of Yosys's
 #: netlist (:mod:`rtlnn.flows.xc7_timing`, 0.585 ns a routed net), where abc9 maps a 6:3 counter
-#: level as two LUT levels, 1.5-1.75 ns (docs/xc7_timing.md); on ECP5 a full-adder level is one
-#: LUT4 and its route, the model's ``t_lut`` (not measured by place and route).
+#: level as 2-3 LUTs, 1.5-2.5 ns: two levels a stage met 5 ns at 3.97 and 4.65 ns and missed at
+#: 5.08 and 5.36 ns on the jet tagger (docs/xc7_timing.md); on ECP5 a full-adder level is one LUT4
+#: and its route, the model's ``t_lut``.
 DELAY_MODELS = {
     # ECP5 paths (nextpnr, speed 6): clock-to-out 0.52 ns, about 0.7-1.5 ns per routed net, a LUT4
     # 0.24 ns, a CCU2C chain 0.45 ns in + 0.07 ns per 2 bits + 0.42 ns out.  So an adder is its
