@@ -416,7 +416,7 @@ class ShiftAddDense(wiring.Component):
         CSD digits of the output's linear form, one op per counter level, then the final adder.
         Returns (op index, exact type) of every sum."""
         plan = self.plan
-        forms = plan.graph.linear_forms()
+        forms, ranges = plan.graph.linear_forms(), plan.graph.ranges(leaf_ranges)
         leaf_shape = shape_of(leaf_t)
         level_delay = self.model.t_counter if self._timed else 1.0
         sums = []
@@ -426,11 +426,7 @@ class ShiftAddDense(wiring.Component):
                 coefs = {i: t.sign * (c << t.shift) for i, c in coefs.items()}
                 const = t.sign * (const << t.shift)
             used = sorted(coefs)
-            lo = hi = const
-            for i in used:
-                a, b = coefs[i] * leaf_ranges[i][0], coefs[i] * leaf_ranges[i][1]
-                lo, hi = lo + min(a, b), hi + max(a, b)
-            sum_t = plan.sum_type(lo, hi)
+            sum_t = plan.sum_type(*_term_range(ranges, t))
             terms = [HeapTerm(n, shift, sign, leaf_shape.width, leaf_shape.signed)
                      for n, i in enumerate(used) for shift, sign in csd(coefs[i])]
             heap = plan_heap(terms, const, sum_t.width, self.counter_inputs)
