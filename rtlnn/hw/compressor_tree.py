@@ -85,7 +85,7 @@ class HeapPlan:
 
     @property
     def n_levels(self) -> int:
-        """Counter levels (LUT levels before the final adder)."""
+        """Counter levels before the final adder."""
         return len(self.levels) - 1
 
     @property
