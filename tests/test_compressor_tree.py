@@ -103,7 +103,7 @@ def test_signed_terms_fold_their_sign_bits_into_one_constant_row():
 def test_network_with_compressor_trees_is_bit_exact_in_verilator(tmp_path, part):
     """A ReLU MLP whose ShiftAdd layers add with compressor trees (6:3 counters on 7-series, full
     adders on ECP5): every output of 300 vectors equals the emulator's, at the reported latency."""
-    graph = make_mlp([16, 24, 12, 5], seed=3, zero_fraction=0.2)
+    graph = make_mlp([12, 12, 4], seed=3, zero_fraction=0.2)
     config = {"Model": {"Precision": {"default": "fixed<12,4>", "weight": "fixed<8,3>", "bias": "fixed<8,3>"},
                         "Strategy": "ShiftAdd", "Pipeline": {"Summation": "CompressorTree"}}}
     rm = RtlnnModel(run_passes(graph, config), config, tmp_path / "prj", part=part, clock_period=5.0)
