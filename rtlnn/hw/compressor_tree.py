@@ -99,9 +99,15 @@ class HeapPlan:
         for rows, level in zip(self.levels, self.groups):
             for g in level:
                 if len(g) > 2:
-                    lo = min(rows[r].offset for r in g)
-                    n += min(max(rows[r].offset + rows[r].width for r in g), self.width) - lo
+                    lo, hi = _span(rows, g, self.width)
+                    n += hi - lo
         return n
+
+
+def _span(rows, group, width: int) -> tuple[int, int]:
+    """The columns ``lo..hi`` (exclusive, below ``width``) that a group of rows covers."""
+    lo = min(rows[r].offset for r in group)
+    return lo, min(max(rows[r].offset + rows[r].width for r in group), width)
 
 
 def plan_heap(terms: list[HeapTerm], constant: int, width: int, k: int) -> HeapPlan:
@@ -136,8 +142,7 @@ def plan_heap(terms: list[HeapTerm], constant: int, width: int, k: int) -> HeapP
             if len(group) <= 2:
                 out.extend(rows[r] for r in group)
                 continue
-            lo = min(rows[r].offset for r in group)
-            hi = min(max(rows[r].offset + rows[r].width for r in group), width)
+            lo, hi = _span(rows, group, width)
             for j in range(len(group).bit_length()):
                 w = min(hi - lo, width - lo - j)
                 if w > 0:
@@ -201,8 +206,7 @@ def compress(plan: HeapPlan, level: int, vector: Value) -> Value:
         if len(group) <= 2:
             parts.extend(values[r] for r in group)
             continue
-        lo = min(rows[r].offset for r in group)
-        hi = min(max(rows[r].offset + rows[r].width for r in group), plan.width)
+        lo, hi = _span(rows, group, plan.width)
         aligned = []
         for r in group:
             row = rows[r]
