@@ -14,6 +14,7 @@ import numpy as np
 from . import emulate
 from .element_types import describe as describe_element_types
 from .ir import Dense, ModelGraph, RtlnnError
+from .hw.xilinx_cells import SIMULATION_MODELS_FILE, simulation_models
 from .report import SimulationReport, store_section
 from .vectors import pack, unpack, write_vectors
 
@@ -143,6 +144,9 @@ class RtlnnModel:
             for name in sorted(files):
                 (rtl / name).write_text(files[name])
             self._write_tb(staging / "tb", self._vectors(x, n_vectors, seed))
+            models = simulation_models(files.values())
+            if models is not None:  # for the simulator only: synthesis reads rtl/ and has the cells
+                (staging / "tb" / SIMULATION_MODELS_FILE).write_text(models)
             (staging / "config.json").write_text(json.dumps(self.config, indent=2, sort_keys=True, default=str) + "\n")
             (staging / "report.json").write_text(json.dumps(self.report(), indent=2) + "\n")
             _replace_dir(staging, target)

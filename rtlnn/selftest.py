@@ -136,7 +136,7 @@ def simulate_selftest(design_dir, *, n: int | None = None, simulator: str = "ica
     """
     # The runner's internals are reused on purpose: one recipe for tool environment and build cache.
     from .sim.runner import (_build, _check_simulator, _Design, _get_runner, _log_excerpt, _tool_env,
-                             TIMESCALE, default_build_root)
+                             TIMESCALE, default_build_root, simulation_sources)
 
     design_dir = Path(design_dir).resolve()
     report = load_report(design_dir)
@@ -145,7 +145,7 @@ def simulate_selftest(design_dir, *, n: int | None = None, simulator: str = "ica
     wrapper = design_dir / "sim" / "selftest" / f"{name}.v"
     component = write_selftest_verilog(design_dir, wrapper, n=n, clk_freq=SIM_CLK_FREQ, baud=SIM_BAUD,
                                        corrupt=corrupt)
-    sources = sorted(p for p in (design_dir / "rtl").glob("*.v")) + [wrapper]
+    sources = simulation_sources(design_dir) + [wrapper]
     root = Path(build_root) if build_root else default_build_root()
     design = _Design(design_dir, sources, {"top": name}, design_dir / "tb")
     build_dir, cached, _ = _build(design, simulator, root)

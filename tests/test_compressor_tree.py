@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from amaranth.hdl import Module, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Signal, signed, unsigned
 from amaranth.sim import Simulator
 from graphs import make_mlp
 from hypothesis import given, settings
@@ -19,19 +19,31 @@ from rtlnn.hw.compressor_tree import (
     leaf_rows,
     plan_heap,
 )
+from rtlnn.hw.xilinx_cells import SIMULATION_MODELS_FILE
 from rtlnn.model import RtlnnModel
 from rtlnn.passes import run_passes
 
 
-def _heap_module(plan, leaf_shapes):
+def _truth_table(m):
+    """A LUT cell as Amaranth logic (its truth table indexed by its inputs, I0 the lowest bit),
+    so Amaranth's simulator can run the counters :func:`compress` builds from cells."""
+    def lut(init, inputs):
+        out = Signal()
+        m.d.comb += out.eq(Const(init, 1 << len(inputs)).bit_select(Cat(*inputs), 1))
+        return out
+    return lut
+
+
+def _heap_module(plan, leaf_shapes, cells=False):
     """Every level combinational (a signal each, as ShiftAddDense makes them): leaves in, the sum out."""
     m = Module()
+    lut = _truth_table(m) if cells else None
     leaves = [Signal(s, name=f"x{i}") for i, s in enumerate(leaf_shapes)]
-    v = leaf_rows(plan, leaves)
+    v = leaf_rows(plan, leaves, lut)
     for level in range(1, len(plan.levels)):
         sig = Signal(len(v), name=f"level{level - 1}")
         m.d.comb += sig.eq(v)
-        v = compress(plan, level, sig)
+        v = compress(plan, level, sig, lut)
     out = Signal(plan.width)
     m.d.comb += out.eq(final_sum(plan, v))
     return m, leaves, out
@@ -61,14 +73,16 @@ def heaps(draw):
     return leaves, terms, draw(st.integers(-5000, 5000)), draw(st.integers(1, 24)), draw(st.sampled_from([3, 6]))
 
 
-@settings(max_examples=40, deadline=None)
-@given(heaps(), st.integers(0, 2**32 - 1))
-def test_heap_is_the_sum_modulo_its_width(heap, seed):
+@settings(max_examples=60, deadline=None)
+@given(heaps(), st.integers(0, 2**32 - 1), st.booleans())
+def test_heap_is_the_sum_modulo_its_width(heap, seed, cells):
+    """With counters as logic or as LUT cells (truth tables that also fold level 0's inversions
+    and constant row)."""
     leaves, terms, constant, width, k = heap
     plan = plan_heap(terms, constant, width, k)
     assert len(plan.final_rows) <= 2
     shapes = [signed(w) if s else unsigned(w) for w, s in leaves]
-    m, sigs, out = _heap_module(plan, shapes)
+    m, sigs, out = _heap_module(plan, shapes, cells)
     rng = np.random.default_rng(seed)
     vectors = []
     for _ in range(12):
@@ -101,8 +115,9 @@ def test_signed_terms_fold_their_sign_bits_into_one_constant_row():
 
 @pytest.mark.parametrize("part", ["xc7a35tcpg236-1", "LFE5U-85F-6BG381C"])
 def test_network_with_compressor_trees_is_bit_exact_in_verilator(tmp_path, part):
-    """A ReLU MLP whose ShiftAdd layers add with compressor trees (6:3 counters on 7-series, full
-    adders on ECP5): every output of 300 vectors equals the emulator's, at the reported latency."""
+    """A ReLU MLP whose ShiftAdd layers add with compressor trees (6:3 counters as LUT cells on
+    7-series, full adders as logic on ECP5): every output of 300 vectors equals the emulator's, at
+    the reported latency."""
     graph = make_mlp([12, 12, 4], seed=3, zero_fraction=0.2)
     config = {"Model": {"Precision": {"default": "fixed<12,4>", "weight": "fixed<8,3>", "bias": "fixed<8,3>"},
                         "Strategy": "ShiftAdd", "Pipeline": {"Summation": "CompressorTree"}}}
@@ -112,3 +127,8 @@ def test_network_with_compressor_trees_is_bit_exact_in_verilator(tmp_path, part)
     sim = rm.simulate(n_vectors=300, gaps=True)
     assert sim.mismatches == 0 and sim.passed
     assert sim.latency_cycles == rm.latency_cycles and sim.ii == 1
+    # 7-series counters are LUT cells, simulated from the models in tb/ (not in rtl/, which synthesis reads)
+    xilinx = part.startswith("xc7")
+    rtl = "".join(p.read_text() for p in (rm.output_dir / "rtl").glob("*.v"))
+    assert ("LUT6 #(" in rtl) == xilinx
+    assert (rm.output_dir / "tb" / SIMULATION_MODELS_FILE).is_file() == xilinx

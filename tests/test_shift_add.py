@@ -5,8 +5,11 @@ config and Auto."""
 import numpy as np
 import pytest
 from amaranth.back import rtlil
+from amaranth.hdl import Cat, Const, Signal
 from amaranth.sim import Simulator
-from hypothesis import given, settings, strategies as st
+from graphs import make_mlp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rtlnn import ir
 from rtlnn.arith import dense_raw
@@ -16,8 +19,6 @@ from rtlnn.hw.timing_model import delay_model
 from rtlnn.hw.top import build_network
 from rtlnn.model import RtlnnModel
 from rtlnn.passes import run_passes
-
-from graphs import make_mlp
 
 
 def fixed_types(min_width=2, max_width=16):
@@ -84,17 +85,28 @@ def run_amaranth(dut, layer, in_t, x):
     return np.array(outs)
 
 
-@pytest.mark.parametrize("summation, lut_inputs", [("AdderGraph", 6), ("CompressorTree", 6), ("CompressorTree", 4)])
+def _truth_table_cell(m, init, inputs):
+    """A LUT cell as logic (its truth table indexed by its inputs) for Amaranth's simulator,
+    which cannot run the ``Instance`` :func:`rtlnn.hw.xilinx_cells.lut_cell` makes."""
+    out = Signal()
+    m.d.comb += out.eq(Const(init, 1 << len(inputs)).bit_select(Cat(*inputs), 1))
+    return out
+
+
+@pytest.mark.parametrize("summation, lut_inputs, cells", [
+    ("AdderGraph", 6, False), ("CompressorTree", 6, False), ("CompressorTree", 6, True), ("CompressorTree", 4, False)])
 @pytest.mark.parametrize("prec, period", [
     ({"weight": "fixed<8,2>", "bias": "fixed<8,3>", "result": "fixed<12,5,RND,SAT>"}, 3.0),
     ({"weight": "fixed<6,1>", "result": "fixed<12,5,RND_CONV,SAT_SYM>", "accum": "fixed<12,4,RND,SAT>"}, 4.0),
     ({"weight": "ufixed<5,1>", "result": "ufixed<9,5>", "accum": "fixed<10,6>"}, None),
     ({"weight": "fixed<8,3>", "bias": "fixed<8,3>", "result": "fixed<16,6>"}, 2.0),
 ])
-def test_hardware_matches_emulator_amaranth(prec, period, summation, lut_inputs):
+def test_hardware_matches_emulator_amaranth(prec, period, summation, lut_inputs, cells, monkeypatch):
+    monkeypatch.setattr("rtlnn.hw.shift_add.lut_cell", _truth_table_cell)
     layer, in_t = typed_dense(**prec)
     dut = ShiftAddDense(layer, in_t, clock_period=period, model=delay_model("xc7") if period else None,
-                        summation=summation, lut_inputs=lut_inputs)
+                        summation=summation, lut_inputs=lut_inputs, lut_cells=cells)
+    assert dut.lut_cells == cells
     rng = np.random.default_rng(1)
     x = rng.integers(in_t.min_raw, in_t.max_raw, size=(30, layer.n_in), endpoint=True)
     x[0], x[1] = in_t.min_raw, in_t.max_raw

@@ -245,7 +245,7 @@ def simulate_axis_wrapper(design_dir, *, n: int | None = None, frame: int = 4, r
     random ``m_axis_tready`` backpressure on the first half, full rate on the second; then read the
     AXI4-Lite registers. Outputs are compared with ``tb/expected.hex``."""
     from ..sim.runner import (_build, _check_simulator, _Design, _get_runner, _log_excerpt, _tool_env,
-                              TIMESCALE, default_build_root)
+                              TIMESCALE, default_build_root, simulation_sources)
     from ..vectors import read_hex
 
     design_dir = Path(design_dir).resolve()
@@ -259,7 +259,7 @@ def simulate_axis_wrapper(design_dir, *, n: int | None = None, frame: int = 4, r
     name = wrapper_module_name(report["project"])
     path = design_dir / "sim" / "axis" / f"{name}.v"
     wrapper = write_axis_wrapper(design_dir, path, frame=1)
-    sources = sorted((design_dir / "rtl").glob("*.v")) + [path]
+    sources = simulation_sources(design_dir) + [path]
     root = Path(build_root) if build_root else default_build_root()
     build_dir, _, _ = _build(_Design(design_dir, sources, {"top": name}, design_dir / "tb"), simulator, root)
 

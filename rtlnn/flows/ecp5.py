@@ -29,10 +29,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..boards import Board, get_board
+from ..hw.xilinx_cells import cells_used
 from ..ir import RtlnnError
 from ..report import load_report, store_section
-from .cells import count_resources, stat_cells
 from . import ecp5_bram, ecp5_dsp
+from .cells import count_resources, stat_cells
 from .ecp5_dsp import pack_file
 from .serial_harness import HARNESS_INPUTS, HARNESS_OUTPUTS, harness_verilog
 from .yowasp import find_tool, run_tool
@@ -160,6 +161,11 @@ def build_ecp5(design_dir, board="ulx3s-85f", freq_mhz: float | None = None, *, 
     sources = {p.name: p.read_text() for p in sorted(rtl.glob("*.v"))}
     if f"{top}.v" not in sources:
         raise RtlnnError(f"{rtl} has no {top}.v (the top named in report.json); run `rtlnn convert` again")
+    cells = cells_used(sources.values())
+    if cells:
+        raise RtlnnError(f"{rtl} instantiates Xilinx cells ({', '.join(cells)}: the compressor trees of "
+                         f"Summation CompressorTree, built for the part {report.get('part')!r}); convert the "
+                         f"model for the ECP5 part ({b.part}) to place and route it on {b.name}")
     in_w, out_w = int(report["ports"]["in_width"]), int(report["ports"]["out_width"])
     harness = harness_verilog(top, sources[f"{top}.v"], in_w, out_w, HARNESS_NAME)
     lpf = _lpf(b, freq)

@@ -16,10 +16,12 @@ tree (a bit heap, as in multiplier design) postpones every carry to the end:
    count, one column up per ``j``).  Every output bit is a function of the ``k`` bits of one
    column, one LUT when ``k`` is the LUT's input count (6:3 counters on 7-series LUT6, full
    adders — 3:2 — on ECP5 LUT4), so each level can be one LUT and a route, and halves the rows
-   (6:3) or takes them to two thirds (3:2).  (Yosys's abc9 maps a 6:3 level as 2-3 LUTs
-   reached through their fast pins instead; the xc7 delay model's ``t_counter`` is measured
-   on that, docs/xc7_timing.md.)
-3. **One carry chain.**  When two rows are left, one adder adds them.
+   (6:3) or takes them to two thirds (3:2).  Written as logic, a 6:3 level is remapped by
+   Yosys's abc9 into 2-3 LUTs in series; given a ``lut`` cell maker (Xilinx ``LUT1..LUT6``,
+   :mod:`rtlnn.hw.xilinx_cells`) :func:`compress` makes every output bit one cell, so a level
+   is one LUT and one route (docs/xc7_timing.md).
+3. **One carry chain.**  When two rows are left, one adder adds them.  With cells, the last
+   level (a 3:2 one) stays logic for the mapper to merge into the LUTs in front of the chain.
 
 The plan (:func:`plan_heap`) is pure Python and decides every row and group; the builders
 (:func:`leaf_rows`, :func:`compress`, :func:`final_sum`) make the Amaranth logic of one level
@@ -29,11 +31,13 @@ one unsigned vector: the rows of :attr:`HeapPlan.levels` concatenated in order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from amaranth.hdl import Cat, Const, Value
 
-__all__ = ["HeapPlan", "HeapTerm", "Row", "compress", "counter_inputs", "final_sum", "leaf_rows", "plan_heap"]
+__all__ = ["HeapPlan", "HeapTerm", "Row", "cell_levels", "compress", "counter_inputs", "final_sum", "leaf_rows",
+           "plan_heap"]
 
 
 def counter_inputs(lut_inputs: int) -> int:
@@ -160,12 +164,33 @@ def _slices(rows, vector: Value) -> list[Value]:
     return out
 
 
-def leaf_rows(plan: HeapPlan, leaves: list[Value]) -> Value:
-    """Level 0: every term's row (bits of its leaf, inverted where negative), then the constant row."""
+def _mask(t: HeapTerm, row: Row) -> int:
+    return sum(1 << b for b in range(row.width) if t.inverted(b))
+
+
+def cell_levels(plan: HeapPlan) -> int:
+    """Counter levels built from LUT cells when :func:`compress` is given them: all but the last.
+    The last level is a 3:2 one (three rows become the two the adder takes); left as logic, the
+    synthesis tool merges it into the LUTs in front of the adder's carry chain (each propagate
+    bit a LUT6 of two columns' three bits), so it costs no LUT level of its own."""
+    return max(plan.n_levels - 1, 0)
+
+
+def folds_inversions(plan: HeapPlan, lut) -> bool:
+    """Whether level 0 leaves its bits uninverted for the first counter level's LUT cells to invert
+    (there an inverter costs nothing): with cells (``lut``) and a level built from them."""
+    return lut is not None and cell_levels(plan) > 0
+
+
+def leaf_rows(plan: HeapPlan, leaves: list[Value], lut=None) -> Value:
+    """Level 0: every term's row (bits of its leaf, inverted where negative), then the constant row.
+
+    With LUT cells (``lut``, see :func:`compress`) the inversions are left to level 1's LUTs."""
     parts = []
+    invert = not folds_inversions(plan, lut)
     for t, row in zip(plan.terms, plan.levels[0]):
         v = leaves[t.leaf].as_unsigned()[:row.width]
-        mask = sum(1 << b for b in range(row.width) if t.inverted(b))
+        mask = _mask(t, row) if invert else 0
         parts.append(v ^ Const(mask, row.width) if mask else v)
     if plan.constant_row is not None:
         parts.append(Const(plan.constant >> plan.constant_row.offset, plan.constant_row.width))
@@ -197,16 +222,30 @@ def _count(bits: list[Value]) -> list[Value]:
     return [bit0, bit1, bit2]
 
 
-def compress(plan: HeapPlan, level: int, vector: Value) -> Value:
-    """Level ``level`` (>= 1) from the vector of level ``level - 1``."""
+def compress(plan: HeapPlan, level: int, vector: Value, lut: Callable | None = None) -> Value:
+    """Level ``level`` (>= 1) from the vector of level ``level - 1``.
+
+    ``lut(init, inputs) -> Value``, when given, makes one LUT cell of the family (``init``: its
+    truth table, bit ``i`` the output for inputs ``i``): every output bit of a counter becomes one
+    cell, so a level is one LUT whatever the synthesis tool's mapper would make of the logic.
+    Level 1 then also applies level 0's inversions and constant row (:func:`leaf_rows`).  Levels
+    after :func:`cell_levels` are logic even so."""
+    if level > cell_levels(plan):
+        lut = None
     rows = plan.levels[level - 1]
     values = _slices(rows, vector)
+    fold = level == 1 and folds_inversions(plan, lut)
     parts = []
     for group in plan.groups[level - 1]:
         if len(group) <= 2:
-            parts.extend(values[r] for r in group)
+            for r in group:
+                mask = _mask(plan.terms[r], rows[r]) if fold and r < len(plan.terms) else 0
+                parts.append(values[r] ^ Const(mask, rows[r].width) if mask else values[r])
             continue
         lo, hi = _span(rows, group, plan.width)
+        if lut is not None:
+            parts.extend(_lut_counter(plan, rows, group, values, lo, hi, lut, fold))
+            continue
         aligned = []
         for r in group:
             row = rows[r]
@@ -217,6 +256,46 @@ def compress(plan: HeapPlan, level: int, vector: Value) -> Value:
             if w > 0:
                 parts.append(bit[:w])
     return Cat(*parts)
+
+
+def _lut_counter(plan: HeapPlan, rows, group, values, lo: int, hi: int, lut: Callable, fold: bool) -> list[Value]:
+    """One counter as LUT cells: for each column ``lo..hi`` and each bit of its count, a cell of
+    the column's bits (the constant row's bits and ``fold``'s inversions go into the truth table)."""
+    n_terms = len(plan.terms)
+    out_rows = []
+    for j in range(len(group).bit_length()):
+        w = min(hi - lo, plan.width - lo - j)
+        if w > 0:
+            out_rows.append((j, w, []))
+    for c in range(lo, hi):
+        inputs, inverted, ones = [], [], 0
+        for r in group:
+            b = c - rows[r].offset
+            if not 0 <= b < rows[r].width:
+                continue
+            if fold and r >= n_terms:  # the constant row
+                ones += (plan.constant >> c) & 1
+                continue
+            inputs.append(values[r][b])
+            inverted.append(fold and plan.terms[r].inverted(b))
+        for j, w, bits in out_rows:
+            if c - lo < w:
+                bits.append(_lut_bit(inputs, inverted, ones, j, lut))
+    return [Cat(*bits) for _, _, bits in out_rows]
+
+
+def _lut_bit(inputs: list[Value], inverted: list[bool], ones: int, j: int, lut: Callable) -> Value:
+    """Bit ``j`` of ``ones + sum(input ^ inverted)`` as a LUT cell (a constant or a wire when it is one)."""
+    n = len(inputs)
+    init = 0
+    for i in range(1 << n):
+        count = ones + sum(((i >> q) & 1) ^ inv for q, inv in enumerate(inverted))
+        init |= ((count >> j) & 1) << i
+    if init == 0 or init == (1 << (1 << n)) - 1:
+        return Const(init & 1, 1)
+    if n == 1 and init == 0b10:
+        return inputs[0]
+    return lut(init, inputs)
 
 
 def final_sum(plan: HeapPlan, vector: Value) -> Value:

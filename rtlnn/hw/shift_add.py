@@ -46,9 +46,10 @@ every adder is exactly as wide as the range of the linear form it computes.
 Summation (config ``Pipeline: {Summation: ...}``).  ``AdderGraph`` (the default) is the above.
 ``CompressorTree`` adds each output's terms (the CSD digits of its linear form, no sharing) in
 a compressor tree (:mod:`rtlnn.hw.compressor_tree`): counter levels (each the model's
-``t_counter``), then one adder a sum; registers go between levels as the budget says.
-Fewer carry chains in series, so fewer cycles at a target clock on 7-series, for about twice
-the LUTs (no sharing, about one LUT per bit of the heap).
+``t_counter``), then one adder a sum; registers go between levels as the budget says.  On
+Xilinx parts (``lut_cells``) the counters are LUT cells and the last 3:2 level goes with the
+adder (the model's ``t_heap_add``).  Fewer carry chains in series, so fewer cycles at a target
+clock on 7-series, for more LUTs (no sharing, about one LUT per bit of the heap).
 """
 
 from __future__ import annotations
@@ -66,11 +67,20 @@ from ..arith import exact_type, product_type
 from ..csd import AdderGraph, Term, build_adder_graph, csd, csd_digits, evaluate
 from ..fixed import FixedType, Overflow
 from .adder_tree import _check_levels
-from .dense import check_dense_layer
 from .cast import cast, shape_of
-from .compressor_tree import HeapTerm, compress, counter_inputs, final_sum, leaf_rows, plan_heap
+from .compressor_tree import (
+    HeapTerm,
+    cell_levels,
+    compress,
+    counter_inputs,
+    final_sum,
+    leaf_rows,
+    plan_heap,
+)
+from .dense import check_dense_layer
 from .pipeline import delay
 from .timing_model import DelayModel, fewest_stage_schedule, schedule
+from .xilinx_cells import lut_cell
 
 __all__ = ["ShiftAddDense", "ShiftAddPlan", "plan_shift_add", "plan_raw", "choose_strategy", "DSP_LUT_EQUIVALENT",
            "SUMMATIONS"]
@@ -258,7 +268,7 @@ class ShiftAddDense(wiring.Component):
     def __init__(self, layer: ir.Dense, in_t: FixedType, *, clock_period: float | None = None,
                  model: DelayModel | None = None, levels_per_stage: int = 2, cse: bool = True,
                  max_cse_depth: int | None = None, input_registered: bool = False, stages: int | None = None,
-                 summation: str = "AdderGraph", lut_inputs: int = 6):
+                 summation: str = "AdderGraph", lut_inputs: int = 6, lut_cells: bool = False):
         where = f"Dense layer {layer.name!r} (strategy ShiftAdd)"
         self._MustUse__silence = True  # no UnusedElaboratable warning if validation fails
         if summation not in SUMMATIONS:
@@ -289,6 +299,8 @@ class ShiftAddDense(wiring.Component):
         self.clock_period, self.model, self.levels_per_stage = clock_period, model, levels_per_stage
         self.stages = stages
         self.summation, self.counter_inputs = summation, counter_inputs(lut_inputs)
+        # CompressorTree: counters as the family's LUT cells (Xilinx LUT1..LUT6 instances)
+        self.lut_cells = lut_cells and summation == "CompressorTree"
         self.heaps = []  # CompressorTree: the HeapPlan of each output
         self._timed = clock_period is not None or stages is not None  # op delays in ns from the model
         self._ops, self._outs = self._dataflow()
@@ -436,20 +448,35 @@ class ShiftAddDense(wiring.Component):
                 sums.append((len(ops) - 1, sum_t))
                 continue
             ops.append(_Op(f"heap{j}_0", tuple(leaves[i] for i in used), 0.0, unsigned(sum(r.width for r in heap.levels[0])),
-                           lambda vals, heap=heap: leaf_rows(heap, vals)))
-            for level in range(1, len(heap.levels)):
+                           lambda vals, heap=heap: leaf_rows(heap, vals, self._lut)))
+            # with LUT cells the last (3:2) level goes into the adder's op: the adder's LUTs absorb it
+            split = cell_levels(heap) if self.lut_cells else heap.n_levels
+            for level in range(1, split + 1):
                 ops.append(_Op(f"heap{j}_{level}", (len(ops) - 1,), level_delay,
                                unsigned(sum(r.width for r in heap.levels[level])),
-                               lambda vals, heap=heap, level=level: compress(heap, level, vals[0])))
+                               lambda vals, heap=heap, level=level: compress(heap, level, vals[0], self._lut)))
             rows = heap.final_rows  # two rows: one carry chain above the lower offset; one row: wiring
             d = self._adder_delay(heap.width - min(r.offset for r in rows)) if len(rows) == 2 else 0.0
+            if split < heap.n_levels and self._timed:  # the merged 3:2 level and the adder
+                d = (self.model.t_heap_add, d[1]) if len(rows) == 2 else self.model.t_counter
             ops.append(_Op(f"sum{j}", (len(ops) - 1,), d, shape_of(sum_t),
-                           lambda vals, heap=heap, signed=sum_t.signed: _heap_sum(heap, vals[0], signed)))
+                           lambda vals, heap=heap, signed=sum_t.signed, split=split:
+                           _heap_sum(heap, self._last_levels(heap, split, vals[0]), signed)))
             sums.append((len(ops) - 1, sum_t))
         self.n_adders = (plan.product_graph.n_adders if plan.product_graph else 0) + sum(
             len(h.final_rows) == 2 for h in self.heaps)
         self.n_counters = sum(h.n_counters for h in self.heaps)
         return sums
+
+    def _last_levels(self, heap, split: int, vector: Value) -> Value:
+        for level in range(split + 1, heap.n_levels + 1):
+            vector = compress(heap, level, vector, self._lut)
+        return vector
+
+    @property
+    def _lut(self):
+        """The counters' cell maker (:func:`rtlnn.hw.xilinx_cells.lut_cell` in elaborate), or None."""
+        return (lambda init, inputs: lut_cell(self._m, init, inputs)) if self.lut_cells else None
 
     def _as(self, v: Value, t: FixedType) -> Value:
         """``v`` (an exact integer that fits ``t``) as a value of ``t``'s shape; set in elaborate."""
@@ -557,7 +584,8 @@ def make_shift_add_dense(layer: ir.Dense, in_t: FixedType, options, *, latency_d
         comp = ShiftAddDense(layer, in_t, clock_period=options.clock_period, model=model,
                              levels_per_stage=options.levels_per_stage, input_registered=input_registered,
                              stages=stages, summation=summation,
-                             lut_inputs=delay_model(options.family).lut_inputs)
+                             lut_inputs=delay_model(options.family).lut_inputs,
+                             lut_cells=options.family == "xc7")
     plan = getattr(comp, "plan", None)
     if plan is not None:
         if comp.summation == "CompressorTree":

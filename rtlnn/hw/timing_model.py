@@ -63,6 +63,10 @@ class DelayModel:
     source: str = ""
     t_counter: float = 1.0  #: one counter level of a compressor tree (a LUT and its route)
     lut_inputs: int = 6  #: inputs of the family's LUT (the counter a LUT holds: 6:3 on 6, 3:2 on 4)
+    #: fixed part of a compressor tree's final adder when its counters are LUT cells (xc7): the
+    #: last 3:2 level merged into the LUTs in front of the carry chain, routes and chain included
+    #: (ripple ``t_add_bit`` a bit as any adder); None where trees are built as logic (ECP5)
+    t_heap_add: float | None = None
 
     def adder(self, width: int) -> float:
         return self.t_add + self.t_add_bit * max(int(width), 1)
@@ -98,12 +102,15 @@ class DelayModel:
         return period_ns - self.t_reg
 
 
-#: Models by family; ECP5 calibrated by place and route (see the module doc).  ``t_counter`` (a
-#: compressor-tree level, :mod:`rtlnn.hw.compressor_tree`): on xc7 from the static timing of Yosys's
-#: netlist (:mod:`rtlnn.flows.xc7_timing`, 0.585 ns a routed net), where abc9 maps a 6:3 counter
-#: level as 2-3 LUTs, 1.5-2.5 ns: two levels a stage met 5 ns at 3.97 and 4.65 ns and missed at
-#: 5.08 and 5.36 ns on the jet tagger (docs/xc7_timing.md); on ECP5 a full-adder level is one LUT4
-#: and its route, the model's ``t_lut``.
+#: Models by family; ECP5 calibrated by place and route (see the module doc).  The compressor
+#: tree's figures (:mod:`rtlnn.hw.compressor_tree`) on xc7 come from the static timing of Yosys's
+#: netlist (:mod:`rtlnn.flows.xc7_timing`, 0.585 ns a routed net), where the counters are LUT cells:
+#: ``t_counter`` a cell through its slowest pin (LUT6 I0, 0.642 ns) and its net, 1.227 ns;
+#: ``t_heap_add`` the final adder with the last 3:2 level in front of its chain, 2.45 ns at 15 bits
+#: on the jet tagger (a LUT3 and a LUT4 in abc9's mapping, three nets, CARRY4 S->CO and CI->O),
+#: so a stage of two levels and the adder misses 5 ns (5.16-5.21) and one of a ReLU and three
+#: levels meets it (4.81; docs/xc7_timing.md).  On ECP5 a full-adder level is one LUT4 and its
+#: route, the model's ``t_lut``.
 DELAY_MODELS = {
     # ECP5 paths (nextpnr, speed 6): clock-to-out 0.52 ns, about 0.7-1.5 ns per routed net, a LUT4
     # 0.24 ns, a CCU2C chain 0.45 ns in + 0.07 ns per 2 bits + 0.42 ns out.  So an adder is its
@@ -119,7 +126,7 @@ DELAY_MODELS = {
                        t_counter=1.45, lut_inputs=4),
     "xc7": DelayModel("xc7", t_reg=0.65, t_lut=0.5, t_add=0.75, t_add_bit=0.028, t_mul=3.0, t_mul_bit=0.04,
                       t_input=0.5, source="Xilinx 7-series -1 speed figures with routing margin (not run-calibrated)",
-                      t_counter=1.7, lut_inputs=6),
+                      t_counter=1.25, lut_inputs=6, t_heap_add=2.05),
 }
 
 

@@ -103,12 +103,21 @@ class _Design:
     tb: Path
 
 
+def simulation_sources(design_dir: Path) -> list[Path]:
+    """The Verilog a simulator compiles for a written design: ``rtl/`` and, when the design
+    instantiates FPGA cells, their models in ``tb/`` (:mod:`rtlnn.hw.xilinx_cells`).  Empty when
+    ``rtl/`` has no Verilog."""
+    rtl = Path(design_dir) / "rtl"
+    sources = sorted(p for p in rtl.glob("*") if p.suffix in (".v", ".sv")) if rtl.is_dir() else []
+    return sources + sorted((Path(design_dir) / "tb").glob("*.v")) if sources else []
+
+
 def _load_design(design_dir: Path) -> _Design:
     if not design_dir.is_dir():
         raise RtlnnError(f"simulate: design directory {design_dir} does not exist; "
                          "write the design first (model.write() or `rtlnn convert`)")
     rtl = design_dir / "rtl"
-    sources = sorted(p for p in rtl.glob("*") if p.suffix in (".v", ".sv")) if rtl.is_dir() else []
+    sources = simulation_sources(design_dir)
     if not sources:
         raise RtlnnError(f"simulate: no Verilog (.v/.sv) files in {rtl}")
     tb = design_dir / "tb"
