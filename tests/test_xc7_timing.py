@@ -130,13 +130,12 @@ def test_jet_tagger_7_cycle_stages_miss_5ns(tmp_path):
 
 
 @pytest.mark.slow
-def test_jet_tagger_compressor_trees_meet_5ns_in_15_cycles(tmp_path, monkeypatch):
-    """The f8.3 jet tagger with Summation CompressorTree, pipelined for 5 ns by the xc7 model with
-    the adder figures of this check (t_add 2.1, t_input 1.1): 15 cycles, where the adder graphs
-    take 25, and every stage meets 5 ns by this check (docs/xc7_timing.md: 3.97 ns).  About 4
-    minutes, most of it Yosys."""
-    import copy
-    import dataclasses
+def test_jet_tagger_compressor_trees_meet_5ns_in_10_cycles_and_miss_in_9(tmp_path, monkeypatch):
+    """The f8.3 jet tagger with Summation CompressorTree (counters as LUT cells), pipelined for
+    5 ns by the shipped xc7 model: 10 cycles (the adder graphs need 25 by this check, hls4ml
+    reports 22), and every stage meets 5 ns by this check (docs/xc7_timing.md: 4.81 ns).  Forced
+    to 9 (Stages 2/2/2/3, the model's best split), a stage of two levels and the adder misses.
+    About 4 minutes, most of it Yosys."""
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     import xc7_stage_timing
@@ -145,15 +144,14 @@ def test_jet_tagger_compressor_trees_meet_5ns_in_15_cycles(tmp_path, monkeypatch
     from rtlnn.converters import load_keras
     from rtlnn.demo import demo_model_path
     from rtlnn.frontends.keras_graph import graph_from_keras
-    from rtlnn.hw import timing_model
 
-    monkeypatch.setenv("RTLNN_CACHE_DIR", str(tmp_path / "cache"))  # the Verilog cache does not know model values
-    monkeypatch.setitem(timing_model.DELAY_MODELS, "xc7",
-                        dataclasses.replace(timing_model.DELAY_MODELS["xc7"], t_add=2.1, t_input=1.1))
-    graph = graph_from_keras(load_keras(demo_model_path()))
-    assert convert(copy.deepcopy(graph), "f8.3", 5.0, None, tmp_path, "graph").latency_cycles == 25
     monkeypatch.setattr(xc7_stage_timing, "SUMMATION", "CompressorTree")
+    graph = graph_from_keras(load_keras(demo_model_path()))
     rm = convert(graph, "f8.3", 5.0, None, tmp_path, "tree")
-    assert rm.latency_cycles == 15
+    assert rm.latency_cycles == 10 <= 11
     row = time_design(rm, 5.0, netlist_cache=tmp_path / "netlists")
-    assert row["met"] and row["total_ns"] <= 5.0
+    assert row["met"] and row["total_ns"] <= 5.0 and row["untimed"] == {}
+    nine = convert(graph, "f8.3", 5.0, {"fc1": 2, "fc2": 2, "fc3": 2, "output": 3}, tmp_path, "tree9")
+    assert nine.latency_cycles == 9
+    row = time_design(nine, 5.0, netlist_cache=tmp_path / "netlists")
+    assert not row["met"] and row["layers"]["fc2"]["total_ns"] > 5.0
