@@ -227,3 +227,24 @@ def test_report_and_network():
     assert info["fc1"].n_multipliers == info["fc2"].n_multipliers == 0
     assert info["fc1"].strategy == "ShiftAdd" and "plan" in info["fc1"].strategy_reason
     assert design.latency == info["fc1"].latency + info["fc2"].latency
+
+
+def test_delay_lines_are_flip_flops_not_shift_registers():
+    """A value carried over two or more stages is marked so that Yosys (keep) and Vivado
+    (shreg_extract) leave its registers flip-flops: an SRL16E's 1.47 ns clock-to-out broke 5 ns
+    stages on the xc7 check.  Registers of one stage are left to the tools."""
+    import re
+
+    from rtlnn.hw.emit import to_verilog
+
+    layer, in_t = typed_dense((8, 4), weight="fixed<8,2>", result="fixed<16,6>")
+    model = delay_model("xc7")
+    padded = quiet(ShiftAddDense(layer, in_t, model=model, stages=6))  # outputs delayed to 6 cycles
+    text = to_verilog(padded, "padded")
+    marked = set(re.findall(r'\(\* shreg_extract = "no" \*\)\s*(?:\(\*[^*]*\*\)\s*)*reg (?:\[\d+:0\] )?(\w+)_s(\d+)', text))
+    assert marked
+    for name, s in marked:  # each marked register is one of a line of at least two
+        assert (name, str(int(s) - 1)) in marked or (name, str(int(s) + 1)) in marked
+    one = quiet(ShiftAddDense(layer, in_t, model=model, stages=2))
+    text = to_verilog(one, "one")
+    assert re.search(r"reg .*_s2 ", text) and "shreg_extract" not in text

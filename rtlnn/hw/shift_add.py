@@ -242,6 +242,14 @@ def _heap_sum(heap, vector: Value, signed: bool) -> Value:
     return v.as_signed() if signed else v
 
 
+#: Attributes of the registers of a delay line (a value carried over two or more stages):
+#: Yosys (``keep``) and Vivado (``shreg_extract``) would pack the line into an SRL16E, whose
+#: clock-to-out is 1.47 ns against a flip-flop's 0.30, and whose input is a routed net with
+#: setup; a stage that starts or ends at one misses the clock the model planned for
+#: (docs/xc7_timing.md).  Flip-flops are plentiful beside these layers' LUTs.
+_NO_SHIFT_REGISTER = {"keep": 1, "shreg_extract": "no"}
+
+
 @dataclass
 class _Op:
     """One node of the layer's dataflow: reads ``deps``, takes ``delay``, builds ``make(values)``."""
@@ -259,7 +267,9 @@ class ShiftAddDense(wiring.Component):
 
     Ports as :class:`rtlnn.hw.dense.Dense`.  Attributes: ``latency``, ``ii`` (1),
     ``n_multipliers`` (0), ``n_adders``, ``plan``, ``stage_delays`` (the model's estimate of
-    each stage's logic delay, ns), ``strategy`` (``"ShiftAdd"``).
+    each stage's logic delay, ns), ``strategy`` (``"ShiftAdd"``); with ``summation=
+    "CompressorTree"``, ``heaps`` and ``n_counters``, and ``lut_cells`` (counters as Xilinx LUT
+    cells: Verilog only, Amaranth's simulator cannot run them).
     """
 
     strategy = "ShiftAdd"
@@ -506,6 +516,9 @@ class ShiftAddDense(wiring.Component):
                 r = Signal(self._ops[k].shape, name=f"{self._ops[k].name}_s{s}", reset_less=True)
                 m.d.sync += r.eq(at(k, s - 1))
                 delayed[key] = r
+                if s >= stage[k] + 2:  # a delay line: flip-flops, not a shift-register LUT
+                    for reg in (r, delayed[(k, s - 1)]):
+                        reg.attrs.update(_NO_SHIFT_REGISTER)
             return delayed[key]
 
         for k, op in enumerate(self._ops):
