@@ -468,7 +468,10 @@ class ShiftAddDense(wiring.Component):
             rows = heap.final_rows  # two rows: one carry chain above the lower offset; one row: wiring
             d = self._adder_delay(heap.width - min(r.offset for r in rows)) if len(rows) == 2 else 0.0
             if split < heap.n_levels and self._timed:  # the merged 3:2 level and the adder
-                d = (self.model.t_heap_add, d[1]) if len(rows) == 2 else self.model.t_counter
+                fixed = self.model.t_heap_add
+                if fixed is None:  # a model not calibrated for cells: the adder and a LUT level
+                    fixed = self.model.t_add + self.model.t_lut
+                d = (fixed, d[1]) if len(rows) == 2 else self.model.t_counter
             ops.append(_Op(f"sum{j}", (len(ops) - 1,), d, shape_of(sum_t),
                            lambda vals, heap=heap, signed=sum_t.signed, split=split:
                            _heap_sum(heap, self._last_levels(heap, split, vals[0]), signed)))

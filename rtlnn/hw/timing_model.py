@@ -65,7 +65,8 @@ class DelayModel:
     lut_inputs: int = 6  #: inputs of the family's LUT (the counter a LUT holds: 6:3 on 6, 3:2 on 4)
     #: fixed part of a compressor tree's final adder when its counters are LUT cells (xc7): the
     #: last 3:2 level merged into the LUTs in front of the carry chain, routes and chain included
-    #: (ripple ``t_add_bit`` a bit as any adder); None where trees are built as logic (ECP5)
+    #: (ripple ``t_add_bit`` a bit as any adder); None where trees are built as logic (ECP5:
+    #: ``t_add + t_lut`` if cells are asked for there)
     t_heap_add: float | None = None
 
     def adder(self, width: int) -> float:
