@@ -14,7 +14,6 @@ import numpy as np
 from . import emulate
 from .element_types import describe as describe_element_types
 from .ir import Dense, ModelGraph, RtlnnError
-from .hw.xilinx_cells import SIMULATION_MODELS_FILE, simulation_models
 from .report import SimulationReport, store_section
 from .vectors import pack, unpack, write_vectors
 
@@ -125,11 +124,14 @@ class RtlnnModel:
 
     def write(self, x=None, *, n_vectors: int = 1000, seed: int = 0) -> Path:
         """Write ``rtl/`` (one Verilog file per layer plus the top), ``tb/`` (test vectors from
-        ``x``, or ``n_vectors`` random ones) and ``report.json`` into ``output_dir``.
+        ``x``, or ``n_vectors`` random ones, and the simulation models of any Xilinx cells the
+        Verilog instantiates) and ``report.json`` into ``output_dir``.
 
         The folder is assembled beside the target and moved into place at the end, so an error
         leaves no half-written output behind.
         """
+        from .hw.xilinx_cells import SIMULATION_MODELS_FILE, simulation_models
+
         target = self.output_dir
         if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "report.json").exists())):
             raise RtlnnError(
