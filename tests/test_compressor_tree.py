@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from rtlnn.hw.compressor_tree import (
     HeapTerm,
+    cell_levels,
     compress,
     counter_inputs,
     final_sum,
@@ -118,7 +119,7 @@ def test_network_with_compressor_trees_is_bit_exact_in_verilator(tmp_path, part)
     """A ReLU MLP whose ShiftAdd layers add with compressor trees (6:3 counters as LUT cells on
     7-series, full adders as logic on ECP5): every output of 300 vectors equals the emulator's, at
     the reported latency."""
-    graph = make_mlp([12, 12, 4], seed=3, zero_fraction=0.2)
+    graph = make_mlp([8, 6, 3], seed=3, zero_fraction=0.2)
     config = {"Model": {"Precision": {"default": "fixed<12,4>", "weight": "fixed<8,3>", "bias": "fixed<8,3>"},
                         "Strategy": "ShiftAdd", "Pipeline": {"Summation": "CompressorTree"}}}
     rm = RtlnnModel(run_passes(graph, config), config, tmp_path / "prj", part=part, clock_period=5.0)
@@ -129,6 +130,7 @@ def test_network_with_compressor_trees_is_bit_exact_in_verilator(tmp_path, part)
     assert sim.latency_cycles == rm.latency_cycles and sim.ii == 1
     # 7-series counters are LUT cells, simulated from the models in tb/ (not in rtl/, which synthesis reads)
     xilinx = part.startswith("xc7")
+    assert all(cell_levels(h) >= 2 for l in dense for h in rm.design._nodes[l.name].component.heaps)
     rtl = "".join(p.read_text() for p in (rm.output_dir / "rtl").glob("*.v"))
     assert ("LUT6 #(" in rtl) == xilinx
     assert (rm.output_dir / "tb" / SIMULATION_MODELS_FILE).is_file() == xilinx
