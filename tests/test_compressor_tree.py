@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from amaranth.hdl import Cat, Const, Module, Signal, signed, unsigned
+from amaranth.hdl import Module, Signal, signed, unsigned
 from amaranth.sim import Simulator
+from cells import truth_table_cell
 from graphs import make_mlp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,20 +26,10 @@ from rtlnn.model import RtlnnModel
 from rtlnn.passes import run_passes
 
 
-def _truth_table(m):
-    """A LUT cell as Amaranth logic (its truth table indexed by its inputs, I0 the lowest bit),
-    so Amaranth's simulator can run the counters :func:`compress` builds from cells."""
-    def lut(init, inputs):
-        out = Signal()
-        m.d.comb += out.eq(Const(init, 1 << len(inputs)).bit_select(Cat(*inputs), 1))
-        return out
-    return lut
-
-
 def _heap_module(plan, leaf_shapes, cells=False):
     """Every level combinational (a signal each, as ShiftAddDense makes them): leaves in, the sum out."""
     m = Module()
-    lut = _truth_table(m) if cells else None
+    lut = (lambda init, inputs: truth_table_cell(m, init, inputs)) if cells else None
     leaves = [Signal(s, name=f"x{i}") for i, s in enumerate(leaf_shapes)]
     v = leaf_rows(plan, leaves, lut)
     for level in range(1, len(plan.levels)):

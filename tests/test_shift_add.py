@@ -5,8 +5,8 @@ config and Auto."""
 import numpy as np
 import pytest
 from amaranth.back import rtlil
-from amaranth.hdl import Cat, Const, Signal
 from amaranth.sim import Simulator
+from cells import truth_table_cell
 from graphs import make_mlp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -85,14 +85,6 @@ def run_amaranth(dut, layer, in_t, x):
     return np.array(outs)
 
 
-def _truth_table_cell(m, init, inputs):
-    """A LUT cell as logic (its truth table indexed by its inputs) for Amaranth's simulator,
-    which cannot run the ``Instance`` :func:`rtlnn.hw.xilinx_cells.lut_cell` makes."""
-    out = Signal()
-    m.d.comb += out.eq(Const(init, 1 << len(inputs)).bit_select(Cat(*inputs), 1))
-    return out
-
-
 @pytest.mark.parametrize("summation, lut_inputs, cells", [
     ("AdderGraph", 6, False), ("CompressorTree", 6, False), ("CompressorTree", 6, True), ("CompressorTree", 4, False)])
 @pytest.mark.parametrize("prec, period", [
@@ -102,7 +94,7 @@ def _truth_table_cell(m, init, inputs):
     ({"weight": "fixed<8,3>", "bias": "fixed<8,3>", "result": "fixed<16,6>"}, 2.0),
 ])
 def test_hardware_matches_emulator_amaranth(prec, period, summation, lut_inputs, cells, monkeypatch):
-    monkeypatch.setattr("rtlnn.hw.shift_add.lut_cell", _truth_table_cell)
+    monkeypatch.setattr("rtlnn.hw.shift_add.lut_cell", truth_table_cell)
     layer, in_t = typed_dense(**prec)
     dut = ShiftAddDense(layer, in_t, clock_period=period, model=delay_model("xc7") if period else None,
                         summation=summation, lut_inputs=lut_inputs, lut_cells=cells)

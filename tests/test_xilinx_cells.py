@@ -9,7 +9,12 @@ from amaranth.hdl import Module, Signal
 from graphs import make_mlp
 
 from rtlnn.flows.ecp5 import build_ecp5
-from rtlnn.hw.xilinx_cells import SIMULATION_MODELS_FILE, cells_used, lut_cell, simulation_models
+from rtlnn.hw.xilinx_cells import (
+    SIMULATION_MODELS_FILE,
+    cells_used,
+    lut_cell,
+    simulation_models,
+)
 from rtlnn.ir import RtlnnError
 from rtlnn.model import RtlnnModel
 from rtlnn.passes import run_passes
