@@ -44,14 +44,18 @@ def _model(n: int) -> str:
             "endmodule\n")
 
 
+def _lut_sizes(verilog_texts) -> list[int]:
+    return sorted({int(n) for text in verilog_texts for n in _CELL_USE.findall(text)})
+
+
 def cells_used(verilog_texts) -> list[str]:
     """The Xilinx cells (``LUT1`` .. ``LUT6``) the Verilog texts instantiate, sorted."""
-    return [f"LUT{n}" for n in sorted({int(n) for text in verilog_texts for n in _CELL_USE.findall(text)})]
+    return [f"LUT{n}" for n in _lut_sizes(verilog_texts)]
 
 
 def simulation_models(verilog_texts) -> str | None:
     """Behavioural Verilog of the LUT cells the texts instantiate, or None when they use none."""
-    used = [int(cell[3:]) for cell in cells_used(verilog_texts)]
+    used = _lut_sizes(verilog_texts)
     if not used:
         return None
     head = ("// Behavioural models of the Xilinx LUT cells of this design, for simulation only: synthesis\n"
